@@ -1,0 +1,102 @@
+"""One typed settings object, built once from defaults < `RAG_*` environment < CLI flags.
+
+No module reads the environment itself: entry points call `Settings.load()` and
+pass the result down.
+
+    >>> from rag.settings import Settings
+    >>> s = Settings.load(environ={"RAG_TOP_K": "3"}, overrides={"index_dir": "/tmp/idx"})
+    >>> (s.top_k, str(s.index_dir))
+    (3, '/tmp/idx')
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Every network-facing library we use reads these at import time; set them before any import.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "LLAMA_INDEX_CACHE_DIR": str(REPO_ROOT / ".rag" / "llama-index-cache"),
+}
+
+
+def force_offline() -> None:
+    """Make every library we load stay off the network (idempotent)."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration for indexing and querying.
+
+    Environment variables are the field names upper-cased with a `RAG_` prefix,
+    e.g. `RAG_INDEX_DIR`, `RAG_TOP_K`, `RAG_CHROMA_URL`.
+    """
+
+    index_dir: Path = REPO_ROOT / ".rag" / "index"
+    collection: str = "news"
+    model: str = "all-MiniLM-L6-v2"
+    backend: str = "torch"
+    chunk_size: int = 200  # word pieces of the model's own tokenizer; MiniLM reads at most 256
+    chunk_overlap: int = 40  # word pieces, rounded to whole sentences
+    embed_batch_size: int = 64
+    top_k: int = 4  # citations in an answer at most
+    candidates: int = 20  # passages each retriever contributes before fusion
+    chroma_url: str | None = None  # None: embedded PersistentClient under index_dir
+    llm_url: str | None = None  # OpenAI-compatible endpoint; None: extractive answers only
+    llm_model: str = "local"
+    llm_api_key: str | None = None
+    llm_timeout: float = 30.0
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def load(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> "Settings":
+        """Defaults, then `RAG_*` variables from `environ` (default `os.environ`), then `overrides`.
+
+        `overrides` values that are None are ignored, so an argparse namespace
+        with unset flags can be passed as `vars(args)`.
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f"RAG_{f.name.upper()}")
+            if raw not in (None, ""):
+                values[f.name] = _coerce(f, raw)
+        for key, value in (overrides or {}).items():
+            if value is not None and key in cls.__dataclass_fields__:
+                values[key] = _coerce(cls.__dataclass_fields__[key], value)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
+    kind = str(f.type)
+    try:
+        if "Path" in kind:
+            return Path(value).expanduser()
+        if kind.startswith("int"):
+            return int(value)
+        if kind.startswith("float"):
+            return float(value)
+    except ValueError:
+        raise ValueError(f"setting {f.name}: {value!r} is not a valid {kind}") from None
+    return value if not isinstance(value, str) else value.strip()

@@ -1,0 +1,226 @@
+"""The index folder: what is on disk, and how to open it.
+
+One folder per index:
+
+    <index_dir>/manifest.json    model, weights hash, dimension, chunker settings, versions
+    <index_dir>/library.sqlite   articles (cleaned text + metadata), sentences, chunks,
+                                 chunks_fts (the BM25 keyword index, SQLite FTS5), pending
+    <index_dir>/chroma/          the Chroma collection with one vector per chunk
+                                 (absent in server mode, where Chroma lives at `chroma_url`)
+    <index_dir>/ingest.lock      held by the one ingest allowed at a time
+
+SQLite is the commit point. An article exists once its row is in `articles`;
+its vectors are written to Chroma *before* that transaction and readers ignore
+vectors whose chunk id is not in `chunks`. Chunk ids written to Chroma but not yet
+committed are listed in `pending`, so a killed ingest is cleaned up by the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from rag.settings import Settings, force_offline
+
+force_offline()
+
+SCHEMA_VERSION = 1
+# Manifest keys that must match between the index on disk and the settings in use.
+BINDING_KEYS = ("schema", "model", "weights_sha256", "backend", "dimension", "chunk_size", "chunk_overlap")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles(
+    id TEXT PRIMARY KEY,
+    source_key TEXT UNIQUE NOT NULL,  -- where it came from: file path, or file path + record
+    title TEXT NOT NULL,
+    source TEXT, author TEXT, date TEXT, path TEXT, url TEXT,
+    hash TEXT NOT NULL,               -- sha256 of the cleaned text
+    grp TEXT,                         -- syndication group: id of the first article of the story
+    text TEXT NOT NULL,
+    added_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_grp ON articles(grp);
+CREATE TABLE IF NOT EXISTS sentences(
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    para INTEGER NOT NULL,            -- paragraph number, for pronoun follow-ups ("he added")
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    PRIMARY KEY(article_id, idx)
+);
+CREATE TABLE IF NOT EXISTS chunks(
+    rowid INTEGER PRIMARY KEY,        -- also the rowid in chunks_fts
+    id TEXT UNIQUE NOT NULL,          -- also the Chroma id
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    dup_of TEXT                       -- id of a near-identical chunk in a syndicated copy
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks(article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    text, title, source,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS pending(
+    chunk_id TEXT PRIMARY KEY         -- in Chroma, not (or no longer) committed here
+);
+CREATE TABLE IF NOT EXISTS signatures(
+    article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    minhash BLOB NOT NULL             -- for near-duplicate (syndicated copy) detection
+);
+"""
+
+
+class IndexNotFoundError(RuntimeError):
+    """There is no index at the given folder yet."""
+
+
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built with another model or chunker than the settings ask for."""
+
+
+def library_versions() -> dict[str, str]:
+    out = {}
+    for package in ("chromadb", "llama-index-core", "sentence-transformers", "torch", "transformers"):
+        try:
+            out[package] = version(package)
+        except PackageNotFoundError:
+            out[package] = "absent"
+    return out
+
+
+def expected_manifest(settings: Settings, weights_sha256: str, dimension: int) -> dict:
+    return {
+        "schema": SCHEMA_VERSION,
+        "model": settings.model,
+        "weights_sha256": weights_sha256,
+        "backend": settings.backend,
+        "dimension": dimension,
+        "chunk_size": settings.chunk_size,
+        "chunk_overlap": settings.chunk_overlap,
+        "collection": settings.collection,
+        "chroma_url": settings.chroma_url,
+        "versions": library_versions(),
+    }
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    path = Path(index_dir) / "manifest.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_manifest(index_dir: Path, manifest: dict) -> None:
+    path = Path(index_dir) / "manifest.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)  # atomic: a reader sees the old manifest or the new one
+
+
+def check_manifest(index_dir: Path, found: dict, wanted: dict) -> None:
+    """Raise IndexMismatchError naming what differs and how to rebuild."""
+    diffs = [f"{k}: index has {found.get(k)!r}, settings want {wanted.get(k)!r}"
+             for k in BINDING_KEYS if found.get(k) != wanted.get(k)]
+    if diffs:
+        raise IndexMismatchError(
+            f"the index at {index_dir} was built with other settings ({'; '.join(diffs)}). "
+            f"Rebuild it: `rag index --rebuild --index {index_dir} PATH...`, "
+            "or point --index at a new folder."
+        )
+
+
+def chroma_client(settings: Settings):
+    """The same Chroma API embedded on disk or against a server (`RAG_CHROMA_URL`)."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    return chromadb.PersistentClient(path=str(Path(settings.index_dir) / "chroma"), settings=chroma_settings)
+
+
+# Chosen on purpose: cosine space for normalised MiniLM vectors; ef values raised from the
+# defaults because the defaults gave poor recall (see STACK-NOTES); they cannot change later.
+HNSW_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}}
+
+
+def chroma_collection(settings: Settings, *, create: bool):
+    """The index's collection. Embeddings are always passed in, so no embedding function is used."""
+    client = chroma_client(settings)
+    if create:
+        return client.get_or_create_collection(
+            settings.collection, configuration=HNSW_CONFIGURATION, embedding_function=None
+        )
+    return client.get_collection(settings.collection, embedding_function=None)
+
+
+class Library:
+    """Connections to one index folder's SQLite library; one connection per thread.
+
+    Readers (`rag`) and the writer (`index`) both open it; WAL mode lets a query
+    run while an ingest writes.
+    """
+
+    def __init__(self, index_dir: Path, *, create: bool = False):
+        self.index_dir = Path(index_dir)
+        self.path = self.index_dir / "library.sqlite"
+        if not create and not self.path.is_file():
+            raise IndexNotFoundError(
+                f"no index at {self.index_dir}: build one with `rag index PATH...` (e.g. `rag index seeds`)"
+            )
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        if create:
+            with self.connect() as db:
+                db.executescript(SCHEMA)
+
+    def connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """One line of the library listing."""
+
+    id: str
+    title: str
+    source: str | None
+    date: str | None
+    author: str | None
+    path: str | None
+    group: str | None
+    chunks: int
+
+
+def list_articles(library: Library) -> list[ArticleSummary]:
+    rows = library.connect().execute(
+        """SELECT a.id, a.title, a.source, a.date, a.author, a.path, a.grp,
+                  (SELECT COUNT(*) FROM chunks c WHERE c.article_id = a.id) AS n
+           FROM articles a ORDER BY a.date IS NULL, a.date DESC, a.title"""
+    ).fetchall()
+    return [ArticleSummary(r["id"], r["title"], r["source"], r["date"], r["author"], r["path"], r["grp"], r["n"])
+            for r in rows]
