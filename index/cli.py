@@ -1,0 +1,67 @@
+"""`rag index`, `rag remove`, `rag stats`: the command-line face of the write side."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from index import IngestBusyError, ingest, remove, stats
+from rag.settings import Settings
+
+
+def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("index", parents=[common], help="add or update articles (files or folders)")
+    p.add_argument("paths", nargs="+", help=".txt .md .html .json .jsonl files, or folders (recursive)")
+    p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
+    p.add_argument("--no-wait", action="store_true", help="fail instead of waiting when another ingest runs")
+    p.set_defaults(handler=run_index)
+
+    p = subparsers.add_parser("remove", parents=[common], help="remove an article by id (see `rag stats`)")
+    p.add_argument("article_id")
+    p.set_defaults(handler=run_remove)
+
+    p = subparsers.add_parser("stats", parents=[common], help="list the indexed articles and totals")
+    p.set_defaults(handler=run_stats)
+
+
+def run_index(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, unit="file", disable=not sys.stderr.isatty(), leave=False)
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.total = total
+        bar.n = done
+        bar.set_postfix_str(label[:40])
+        bar.refresh()
+
+    try:
+        report = ingest(args.paths, settings, progress=progress, wait=not args.no_wait, rebuild=args.rebuild)
+    except IngestBusyError as exc:
+        bar.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    bar.close()
+    print(report.summary())
+    print(f"index: {settings.index_dir}")
+    return 0 if report.indexed_anything else 1
+
+
+def run_remove(args, settings: Settings) -> int:
+    if remove(args.article_id, settings):
+        print(f"removed {args.article_id}")
+        return 0
+    print(f"error: no article {args.article_id!r} in {settings.index_dir}", file=sys.stderr)
+    return 1
+
+
+def run_stats(args, settings: Settings) -> int:
+    s = stats(settings)
+    for a in s.articles:
+        meta = " · ".join(x for x in (a.source, a.date) if x)
+        group = f"  [syndicated: {a.group}]" if a.group else ""
+        print(f"{a.id}  {a.title[:70]}" + (f"  ({meta})" if meta else "") + f"  {a.chunks} chunks{group}")
+    m = s.manifest
+    print(f"\n{s.n_articles} articles, {s.n_chunks} chunks · model {m.get('model')} ({m.get('backend')}) · "
+          f"chunks of ≤{m.get('chunk_size')} word pieces · {s.index_dir}")
+    return 0

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up, build the index from seeds/ if there is none, and start the chat at http://127.0.0.1:7860
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+index_dir="${RAG_INDEX_DIR:-.rag/index}"
+if [ ! -f "$index_dir/manifest.json" ]; then
+  .venv/bin/rag index seeds --index "$index_dir"
+fi
+exec .venv/bin/python -m ui --index "$index_dir" "$@"

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Set up (with test extras and a browser for the UI tests) and run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh test,llm
+if ! command -v chromium >/dev/null; then
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium >/dev/null
+fi
+exec .venv/bin/pytest "$@"

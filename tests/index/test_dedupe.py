@@ -1,0 +1,24 @@
+from pathlib import Path
+
+from index.dedupe import ARTICLE_THRESHOLD, best_match, fold, signature, similarity
+
+SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+
+
+def read(name: str) -> str:
+    return next(SEEDS.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+def test_fold_removes_case_and_accents():
+    assert fold("López OBRADOR Bárcena") == "lopez obrador barcena"
+
+
+def test_syndicated_copy_is_detected_and_other_stories_are_not():
+    globe, nyt = signature(read("003")), signature(read("004"))
+    others = [signature(read(n)) for n in ("000", "001", "002")]
+    assert similarity(globe, nyt) >= ARTICLE_THRESHOLD
+    assert all(similarity(globe, o) < ARTICLE_THRESHOLD for o in others)
+    assert all(similarity(nyt, o) < ARTICLE_THRESHOLD for o in others)
+    match, _ = best_match(globe, {"nyt": nyt, "afp": others[1]})
+    assert match == "nyt"
+    assert best_match(others[0], {"nyt": nyt})[0] is None
