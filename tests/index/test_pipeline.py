@@ -1,0 +1,175 @@
+"""The ingest pipeline end to end: real model, real Chroma, on the seeds."""
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index import IngestBusyError, ingest, remove, stats
+from rag.settings import Settings
+from rag.store import IndexMismatchError, Library, chroma_collection
+
+ROOT = Path(__file__).resolve().parents[2]
+SEEDS = ROOT / "seeds"
+
+pytestmark = pytest.mark.e2e
+
+
+def settings_for(path: Path, **changes) -> Settings:
+    return Settings.load(environ={}, overrides={"index_dir": str(path), **changes})
+
+
+def counts(settings: Settings) -> tuple[int, int, int]:
+    """(articles, chunks in SQLite, vectors in Chroma)."""
+    db = Library(settings.index_dir).connect()
+    articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+    chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    return articles, chunks, chroma_collection(settings, create=False).count()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    settings = settings_for(tmp_path_factory.mktemp("idx"))
+    return settings, ingest([SEEDS], settings)
+
+
+def test_seeds_are_indexed_with_metadata(built):
+    settings, report = built
+    assert len(report.added) == 5 and not report.problems
+    s = stats(settings)
+    assert s.n_articles == 5 and s.n_chunks == report.chunks > 5
+    assert counts(settings) == (5, s.n_chunks, s.n_chunks)
+    by_file = {Path(a.path).name[:3]: a for a in s.articles}
+    assert by_file["003"].source == "The Boston Globe"
+    m = s.manifest
+    assert m["model"] == "all-MiniLM-L6-v2" and m["dimension"] == 384
+    assert m["weights_sha256"].startswith("53aa5117")
+    assert m["chunk_size"] == settings.chunk_size and "chromadb" in m["versions"]
+
+
+def test_syndicated_copies_share_a_group(built):
+    settings, _ = built
+    by_file = {Path(a.path).name[:3]: a for a in stats(settings).articles}
+    assert by_file["003"].group and by_file["003"].group == by_file["004"].group
+    assert all(by_file[n].group is None for n in ("000", "001", "002"))
+    db = Library(settings.index_dir).connect()
+    dups = db.execute("SELECT COUNT(*) FROM chunks WHERE dup_of IS NOT NULL").fetchone()[0]
+    assert dups >= 1, "near-identical chunks of the two copies are linked"
+
+
+def test_chunk_offsets_point_into_the_stored_text(built):
+    settings, _ = built
+    db = Library(settings.index_dir).connect()
+    rows = db.execute("SELECT c.text, c.start, c.end, a.text AS article FROM chunks c JOIN articles a ON a.id = c.article_id")
+    for r in rows:
+        assert r["article"][r["start"]:r["end"]] == r["text"]
+
+
+def test_keyword_index_ignores_accents_and_case(built):
+    settings, _ = built
+    db = Library(settings.index_dir).connect()
+    hits = db.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('"lopez" "obrador"',)).fetchone()[0]
+    assert hits >= 3
+
+
+def test_reingest_is_idempotent_and_updates_replace(tmp_path):
+    folder = tmp_path / "articles"
+    shutil.copytree(SEEDS, folder)
+    settings = settings_for(tmp_path / "idx")
+    first = ingest([folder], settings)
+    again = ingest([folder], settings)
+    assert len(again.unchanged) == 5 and not again.added and not again.updated and again.chunks == 0
+    before = counts(settings)
+    target = next(folder.glob("001_*.txt"))
+    target.write_text(target.read_text(encoding="utf-8") + "\nMexico also announced a new fentanyl task force on Friday.\n",
+                      encoding="utf-8")
+    changed = ingest([folder], settings)
+    assert len(changed.updated) == 1 and len(changed.unchanged) == 4
+    after = counts(settings)
+    assert after[0] == 5 and after[1] == after[2], "old chunks replaced, vectors and rows agree"
+    db = Library(settings.index_dir).connect()
+    assert db.execute("SELECT COUNT(*) FROM chunks WHERE text LIKE '%task force%'").fetchone()[0] >= 1
+    assert remove(first.added[0], settings)
+    assert not remove("no-such-article", settings)
+    assert counts(settings)[0] == 4 and counts(settings)[1] == counts(settings)[2]
+    assert before[0] == 5
+
+
+def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(next(SEEDS.glob("000_*.txt")), folder / "good.txt")
+    (folder / "empty.txt").write_text("")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 50)
+    (folder / "latin1.txt").write_bytes("Caf\xe9 ol\xe9 " .encode("latin-1") * 20)
+    (folder / "notes.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "broken.jsonl").write_text('{"title": "Fine", "body": "A fine record about fentanyl seizures in Sinaloa."}\n{oops\n')
+    report = ingest([folder, tmp_path / "missing.txt"], settings_for(tmp_path / "idx"))
+    reasons = {Path(p.path).name: p.reason for p in report.problems}
+    assert {"empty.txt", "binary.txt", "latin1.txt", "notes.pdf", "missing.txt"} <= set(reasons)
+    assert any("broken.jsonl" == name for name in reasons), "the malformed line is reported"
+    assert all("\n" not in r and r for r in reasons.values())
+    assert len(report.added) == 2, "the good file and the good JSONL record are indexed"
+    assert report.indexed_anything
+
+
+def test_other_model_settings_give_a_clear_rebuild_error(built):
+    settings, _ = built
+    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+        ingest([SEEDS], settings.replace(chunk_size=100))
+
+
+KILL_SCRIPT = """
+import sys, index.pipeline as p
+from rag.settings import Settings
+p.BATCH_CHUNKS = 8   # many small commits, so the kill lands mid-ingest
+settings = Settings.load(environ={}, overrides={"index_dir": sys.argv[1]})
+p.ingest([sys.argv[2]], settings, progress=lambda d, t, l: print(d, flush=True))
+"""
+
+
+def test_sigkill_mid_ingest_leaves_a_consistent_index(tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    source = ROOT.parent / "shared" / "data" / "multihop-rag" / "corpus.json"
+    records = json.loads(source.read_text(encoding="utf-8"))[:40]
+    with corpus.open("w") as fh:
+        for r in records:
+            fh.write(json.dumps({"title": r["title"], "body": r["body"], "source": r.get("source")}) + "\n")
+    index_dir = tmp_path / "idx"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(index_dir), str(corpus)],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    # Wait until some articles are committed, then kill hard.
+    settings = settings_for(index_dir)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        time.sleep(0.5)
+        if (index_dir / "library.sqlite").exists() and counts(settings)[0] >= 3:
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    articles, chunks, _ = counts(settings)
+    assert 0 < articles < 40, "killed mid-ingest"
+    db = Library(index_dir).connect()
+    orphans = db.execute("SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id = a.id)").fetchone()[0]
+    assert orphans == 0, "no article is half-present"
+    report = ingest([corpus], settings)
+    assert len(report.unchanged) == articles and len(report.added) == 40 - articles
+    final = counts(settings)
+    assert final[0] == 40 and final[1] == final[2], "re-running finishes the job; Chroma holds no stray vectors"
+    assert db.execute("SELECT COUNT(*) FROM pending").fetchone()[0] == 0
+
+
+def test_a_second_ingest_waits_or_fails_clearly(tmp_path):
+    import fcntl
+
+    settings = settings_for(tmp_path / "idx")
+    (tmp_path / "idx").mkdir()
+    with open(tmp_path / "idx" / "ingest.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(IngestBusyError, match="another ingest is running"):
+            ingest([SEEDS], settings, wait=False)
