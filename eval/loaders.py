@@ -1,0 +1,129 @@
+"""Gold sets: the project's JSONL format (see eval/README.md) and the MultiHop-RAG format.
+
+    >>> from eval.loaders import load_gold
+    >>> items = load_gold("eval/gold/seeds.jsonl")
+    >>> items[0].type in GOLD_TYPES
+    True
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GOLD_TYPES = ("factoid", "quote", "multi-article", "numeric", "unanswerable", "follow-up")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A supporting sentence: `text` is verbatim in `article` (a file name, or a title for MultiHop-RAG)."""
+
+    article: str
+    text: str
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    """One gold question. `answers` are the key facts a correct answer contains; empty when unanswerable."""
+
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    type: str
+    history: tuple[dict, ...] = ()
+    notes: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "unanswerable"
+
+
+class GoldFormatError(ValueError):
+    """A gold file line does not follow the documented format."""
+
+
+def load_gold(path: str | Path) -> list[GoldItem]:
+    """Read a gold JSONL file (one object per line; blank lines ignored) and check every record.
+
+    >>> load_gold("eval/gold/seeds.jsonl")[0].id
+    'fact-01'
+    """
+    items = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                items.append(_gold_item(json.loads(line)))
+            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+                raise GoldFormatError(f"{path}:{n}: {exc}") from None
+    return items
+
+
+def _gold_item(d: dict) -> GoldItem:
+    item = GoldItem(
+        id=str(d["id"]),
+        question=str(d["question"]),
+        answers=tuple(str(a) for a in d.get("answers", ())),
+        evidence=tuple(Evidence(str(e["article"]), str(e["text"])) for e in d.get("evidence", ())),
+        type=str(d["type"]),
+        history=tuple({"role": h["role"], "content": h["content"]} for h in d.get("history", ()) or ()),
+        notes=d.get("notes"),
+    )
+    if item.type not in GOLD_TYPES:
+        raise ValueError(f"type {item.type!r} is not one of {', '.join(GOLD_TYPES)}")
+    if item.answerable and not (item.answers and item.evidence):
+        raise ValueError(f"{item.id}: an answerable question needs answers and evidence")
+    return item
+
+
+@dataclass(frozen=True)
+class MultiHopArticle:
+    title: str
+    source: str
+    published_at: str
+    body: str
+    url: str = ""
+    author: str = ""
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class MultiHopSet:
+    """The corpus and the gold items of one MultiHop-RAG queries file."""
+
+    articles: list[MultiHopArticle]
+    items: list[GoldItem] = field(default_factory=list)
+
+
+def load_multihop(folder: str | Path, queries: str | Path | None = None, *, limit: int | None = None) -> MultiHopSet:
+    """Load `corpus.json` and a queries file (default `queries-dev.json`) from a MultiHop-RAG folder.
+
+    Each query becomes a GoldItem: `evidence` = its facts with their article titles, `answers` = the gold
+    answer, `type` = "unanswerable" for null queries and "multi-article" otherwise (the original
+    question_type is kept in `notes`). `limit` keeps the first N queries.
+
+    >>> mh = load_multihop("../shared/data/multihop-rag", limit=5)   # doctest: +SKIP
+    """
+    folder = Path(folder)
+    corpus = json.loads((folder / "corpus.json").read_text(encoding="utf-8"))
+    articles = [MultiHopArticle(title=a["title"], source=a.get("source") or "", published_at=a.get("published_at") or "",
+                                body=a["body"], url=a.get("url") or "", author=a.get("author") or "",
+                                category=a.get("category") or "") for a in corpus]
+    qpath = Path(queries) if queries else folder / "queries-dev.json"
+    raw = json.loads(qpath.read_text(encoding="utf-8"))
+    if limit is not None:
+        raw = raw[:limit]
+    items = []
+    for n, q in enumerate(raw):
+        qtype = q.get("question_type", "")
+        unanswerable = qtype == "null_query" or not q.get("evidence_list")
+        items.append(GoldItem(
+            id=f"mh-{n:04d}",
+            question=q["query"],
+            answers=() if unanswerable else (str(q.get("answer", "")),),
+            evidence=tuple(Evidence(e["title"], e["fact"]) for e in q.get("evidence_list", ())),
+            type="unanswerable" if unanswerable else "multi-article",
+            notes=qtype,
+        ))
+    return MultiHopSet(articles, items)
