@@ -1,0 +1,50 @@
+"""ui.render: escaping, [n] links, abstentions and errors, without a server."""
+
+from rag.types import Answer, Citation, SyndicatedCopy
+from ui import render
+
+HOSTILE = "<script>alert(1)</script> <img src=x onerror=alert(1)>"
+
+
+def _citation(n: int, quote: str, passage: str, **kw) -> Citation:
+    fields = dict(number=n, article_id=f"a{n}", title=f"Title {n}", source="The Paper", date="2023-10-05",
+                  quote=quote, passage=passage, start=0, end=len(quote), score=0.5)
+    fields.update(kw)
+    return Citation(**fields)
+
+
+def test_markers_link_to_numbered_sources_and_quote_is_marked_in_passage():
+    quote = "He denied it."
+    answer = Answer("q", "First [1]. Second [2]. Unknown [9].",
+                    citations=(_citation(1, quote, f"Before. {quote} After."), _citation(2, "Two.", "Two.")))
+    out = render.answer_html(answer, uid="u1")
+    assert '<a class="nr-marker" href="#nr-u1-1"' in out and 'href="#nr-u1-2"' in out
+    assert 'id="nr-u1-1"' in out and 'id="nr-u1-2"' in out
+    assert "Unknown [9]" in out  # a marker without a citation stays plain text
+    assert f"Before. <mark>{quote}</mark> After." in out
+    assert "\n\n" not in out  # one raw HTML block for the Chatbot's Markdown renderer
+
+
+def test_everything_from_articles_and_users_is_escaped():
+    c = _citation(1, HOSTILE, f"x {HOSTILE} y", title=HOSTILE, source=HOSTILE,
+                  also_in=(SyndicatedCopy("b", HOSTILE, HOSTILE, None, 0, 1),))
+    out = render.answer_html(Answer(HOSTILE, f"{HOSTILE} [1]", citations=(c,)), uid="u")
+    assert "<script" not in out and "<img" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    for html_out in (render.answer_html(Answer("q", HOSTILE, abstained=True), uid="u"),
+                     render.answer_html(Answer("q", "", abstained=True, error=HOSTILE), uid="u"),
+                     render.upload_report_html(0, 0, 0, [(HOSTILE, HOSTILE)]),
+                     render.status_html(HOSTILE)):
+        assert "<script" not in html_out and "<img" not in html_out
+
+
+def test_abstention_and_error_never_empty_and_look_different():
+    abstained = render.answer_html(Answer("q", "", abstained=True), uid="u", coverage="Mexico, migration")
+    assert "nr-abstained" in abstained and render.NOT_FOUND in abstained and "Mexico, migration" in abstained
+    error = render.answer_html(Answer("q", "", abstained=True, error="built with another model"), uid="u")
+    assert "nr-error" in error and "another model" in error
+
+
+def test_quote_missing_from_passage_is_still_shown_marked():
+    out = render.answer_html(Answer("q", "A [1].", citations=(_citation(1, "Quote.", "Other text."),)), uid="u")
+    assert "<mark>Quote.</mark>" in out and "Other text." in out
