@@ -120,7 +120,7 @@ def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str)
         f'<td class="nr-lib-title">{_e(a.title)}'
         + ('<span class="nr-copy-tag" title="a syndicated copy of another article">copy</span>'
            if a.group and a.group != a.id else "")
-        + f"</td><td>{_e(a.source or '—')}</td><td>{_e(a.date or '—')}</td>"
+        + f'<div class="nr-lib-meta">{_meta(a.source or "unknown publisher", a.date or "undated")}</div></td>'
         f'<td class="nr-num-col">{a.chunks}</td></tr>'
         for a in articles
     )
@@ -129,7 +129,7 @@ def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str)
         return f'<div class="nr-library"><p class="nr-totals">{totals}</p></div>'
     return (
         f'<div class="nr-library"><p class="nr-totals">{totals}</p>'
-        '<div class="nr-table-wrap"><table><thead><tr><th>Headline</th><th>Publisher</th><th>Date</th>'
+        '<div class="nr-table-wrap"><table><thead><tr><th>Headline · publisher · date</th>'
         f'<th class="nr-num-col">Chunks</th></tr></thead><tbody>{rows}</tbody></table></div></div>'
     )
 
@@ -159,7 +159,8 @@ li.nr-source { display: flex; gap: .5em; padding: .5em 0; border-top: 1px solid 
 li.nr-source:target { background: var(--color-accent-soft, #eef2ff); }
 .nr-num { font-weight: 700; color: var(--color-accent, #2563eb); flex: none; min-width: 2em; }
 .nr-body { min-width: 0; flex: 1; overflow-wrap: anywhere; }
-.nr-title { font-style: normal; font-weight: 600; font-size: 1em; }
+.nr-answer cite { font-family: inherit; font-size: 1em; font-style: normal; }
+.nr-title { font-weight: 600; }
 .nr-head { font-size: 1em; line-height: 1.35; }
 .nr-meta { font-size: .85em; opacity: .8; white-space: nowrap; }
 blockquote.nr-quote { margin: .3em 0; padding: 0 0 0 .6em; border-left: 3px solid #f2c94c; font-style: italic; }
@@ -182,7 +183,7 @@ details.nr-details summary { cursor: pointer; font-size: .85em; color: var(--col
 .nr-library table { width: 100%; border-collapse: collapse; font-size: .85em; border: none; margin: 0; }
 .nr-library th, .nr-library td { text-align: left; padding: .3em .35em; vertical-align: top; border: none;
   border-bottom: 1px solid var(--border-color-primary, #ddd); }
-.nr-library td:nth-child(3) { white-space: nowrap; }
+.nr-lib-meta { font-size: .9em; opacity: .75; }
 .nr-library th { font-weight: 700; opacity: .8; }
 .nr-num-col { text-align: right !important; }
 .nr-copy-tag { margin-left: .4em; font-size: .75em; padding: 0 .3em; border-radius: 3px;

@@ -1,0 +1,121 @@
+"""A real browser (Debian's chromium via Playwright) against the live app: ask, read, expand, upload, escape.
+
+Screenshots go to test-output/ui/ (desktop 1280 px and mobile 390 px wide).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from index import stats
+from rag.settings import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+OUT = REPO_ROOT / "test-output" / "ui"
+LOPEZ = "What did López Obrador say about fentanyl?"
+QUOTE = "denied fentanyl is made in Mexico"
+HOSTILE_TITLE = "Harbour council <script>alert(1)</script> approves new pier"
+HOSTILE_BODY = "The council met on Monday <img src=x onerror=alert(1)> and approved the Wexcombe pier plan."
+ANSWER_TIMEOUT_MS = 120_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--proxy-server=127.0.0.1:9"])  # Chromium's own calls home go nowhere; loopback still loads
+        yield b
+        b.close()
+
+
+class Page:
+    """One browser tab on the app that records every request and fails on any JS dialog."""
+
+    def __init__(self, browser, url: str, width: int, height: int):
+        self.page = browser.new_page(viewport={"width": width, "height": height})
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(url, wait_until="load")
+        self.page.locator("#nr-question textarea").wait_for()
+
+    def ask(self, question: str):
+        """Type and send `question`; the finished answer bubble (sources or abstention)."""
+        bubbles_before = self.page.locator("#nr-chat .nr-answer").count()
+        self.page.locator("#nr-question textarea").fill(question)
+        self.page.locator("#nr-ask").click()
+        done = self.page.locator("#nr-chat .nr-answer:not(.nr-streaming)").nth(bubbles_before)
+        done.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        return done
+
+    def hosts(self) -> set[str]:
+        return {urlparse(u).netloc for u in self.requests if urlparse(u).scheme in ("http", "https", "ws", "wss")}
+
+
+def _check_lopez_answer(bubble, titles: set[str]) -> None:
+    sources = bubble.locator("li.nr-source")
+    assert sources.count() >= 1
+    listed = {sources.nth(i).locator(".nr-title").inner_text() for i in range(sources.count())}
+    assert listed & titles, (listed, titles)  # the NYT story or its Boston Globe reprint
+    quoted = bubble.locator("li.nr-source", has=bubble.page.locator("blockquote.nr-quote", has_text=QUOTE)).first
+    assert quoted.is_visible()
+    assert bubble.locator(f'a.nr-marker[href="#{quoted.get_attribute("id")}"]').count() >= 1  # [n] links to it
+    quoted.locator("details summary").click()
+    mark = quoted.locator(".nr-passage mark")
+    mark.wait_for()
+    assert QUOTE in mark.inner_text() and mark.is_visible()
+    assert mark.evaluate("m => getComputedStyle(m).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
+    quoted.scroll_into_view_if_needed()
+
+
+def _lopez_titles(settings) -> set[str]:
+    return {a.title for a in stats(settings).articles if a.path and Path(a.path).name[:3] in ("003", "004")}
+
+
+def test_desktop_ask_expand_upload_and_escape(browser, live_app, tmp_path):
+    OUT.mkdir(parents=True, exist_ok=True)
+    tab = Page(browser, live_app.url, 1280, 1000)
+    page = tab.page
+    page.locator("#nr-examples").get_by_text(LOPEZ).wait_for()  # example questions drawn from the library
+
+    bubble = tab.ask(LOPEZ)
+    _check_lopez_answer(bubble, _lopez_titles(live_app.settings))
+    page.screenshot(path=str(OUT / "desktop-answer.png"), full_page=True)
+
+    hostile = tmp_path / "pier <b>plan</b>.txt"
+    hostile.write_text(f"{HOSTILE_TITLE}\n\n{HOSTILE_BODY}\n\nThe pier will open next spring.\n", encoding="utf-8")
+    page.locator("#nr-files input[type=file]").set_input_files(str(hostile))
+    page.locator("#nr-add").click()
+    page.locator("#nr-add-report .nr-upload").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    assert "Added 1" in page.locator("#nr-add-report").inner_text()
+    page.locator("#nr-library", has_text="<script>alert(1)</script>").wait_for()  # shown as text, not run
+
+    bubble = tab.ask("What did the council approve at the Wexcombe pier?")
+    assert "onerror=alert(1)" in bubble.inner_text() or "<script>alert(1)</script>" in bubble.inner_text()
+    assert page.locator("#nr-chat img[src=x], #nr-library img, #nr-chat script").count() == 0
+    page.screenshot(path=str(OUT / "desktop-escaped.png"), full_page=True)
+
+    assert tab.dialogs == [], tab.dialogs  # no alert() ran
+    assert tab.hosts() <= {urlparse(live_app.url).netloc}, tab.hosts()  # nothing from the internet
+
+
+def test_mobile_layout_answer(browser, live_app):
+    OUT.mkdir(parents=True, exist_ok=True)
+    tab = Page(browser, live_app.url, 390, 844)
+    bubble = tab.ask(LOPEZ)
+    _check_lopez_answer(bubble, _lopez_titles(live_app.settings))
+    width = tab.page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
+    tab.page.screenshot(path=str(OUT / "mobile-answer.png"), full_page=True)
+    assert tab.dialogs == [] and tab.hosts() <= {urlparse(live_app.url).netloc}
