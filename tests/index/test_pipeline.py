@@ -86,14 +86,13 @@ def test_reingest_is_idempotent_and_updates_replace(tmp_path):
     assert len(again.unchanged) == 5 and not again.added and not again.updated and again.chunks == 0
     before = counts(settings)
     target = next(folder.glob("001_*.txt"))
-    target.write_text(target.read_text(encoding="utf-8") + "\nMexico also announced a new fentanyl task force on Friday.\n",
-                      encoding="utf-8")
+    target.write_text(target.read_text(encoding="utf-8").replace("140,000 asylum", "150,000 asylum"), encoding="utf-8")
     changed = ingest([folder], settings)
     assert len(changed.updated) == 1 and len(changed.unchanged) == 4
     after = counts(settings)
     assert after[0] == 5 and after[1] == after[2], "old chunks replaced, vectors and rows agree"
     db = Library(settings.index_dir).connect()
-    assert db.execute("SELECT COUNT(*) FROM chunks WHERE text LIKE '%task force%'").fetchone()[0] >= 1
+    assert db.execute("SELECT COUNT(*) FROM chunks WHERE text LIKE '%150,000 asylum%'").fetchone()[0] >= 1
     assert remove(first.added[0], settings)
     assert not remove("no-such-article", settings)
     assert counts(settings)[0] == 4 and counts(settings)[1] == counts(settings)[2]
@@ -148,7 +147,7 @@ def test_sigkill_mid_ingest_leaves_a_consistent_index(tmp_path):
     deadline = time.time() + 120
     while time.time() < deadline:
         time.sleep(0.5)
-        if (index_dir / "library.sqlite").exists() and counts(settings)[0] >= 3:
+        if (index_dir / "manifest.json").exists() and counts(settings)[0] >= 3:
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
