@@ -1,0 +1,261 @@
+"""Evidence selection: the few sentences, inside the retrieved passages, that answer the question.
+
+Sentences come from the `sentences` table, so a selected one is always an exact span
+of the article. Scoring is lexical (folded, stemmed, weighted by rarity in the
+candidate pool) plus the passage's fused rank; for "What did X say about Y" only
+sentences attributed to X count (see `rag.speakers`), and a sentence next to an
+on-topic sentence by the same speaker inherits part of its topicality.
+
+    >>> from rag.evidence import near_duplicate
+    >>> near_duplicate("But Mr. López Obrador has denied fentanyl is made in Mexico.",
+    ...                "But López Obrador has denied fentanyl is made in Mexico and more.")
+    True
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Sequence
+
+from index.dedupe import fold
+from rag.retrieve import STOPWORDS, Passage, content_words
+from rag.speakers import HONORIFICS, Intent, Speaker, attribute, name_tokens, same_person
+
+NUMERIC_QUESTION = re.compile(r"\b(how (many|much|long|far|old)|what (number|percentage|share|amount)|when|what year)\b", re.I)
+NUMBER = re.compile(r"\d")
+LEADING_GLUE = re.compile(r"^(?:But|And|However|Yet|Still|So|Also|Meanwhile),?\s+")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer, installed with llama-index-retrievers-bm25
+
+    return Stemmer.Stemmer("english")
+
+
+def stems(text: str) -> set[str]:
+    """Stemmed content words of `text`, accent and case folded."""
+    return set(_stemmer().stemWords(content_words(text)))
+
+
+def token_set(text: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", fold(text)) if w not in HONORIFICS}
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
+    """Same sentence in two copies of a story: word containment (honorifics ignored) of the shorter in the longer."""
+    x, y = token_set(a), token_set(b)
+    if min(len(x), len(y)) < 4:
+        return x == y
+    return len(x & y) / min(len(x), len(y)) >= threshold
+
+
+@dataclass
+class Sentence:
+    """One sentence of a retrieved article, with what is known about it."""
+
+    article_id: str
+    idx: int
+    para: int
+    start: int
+    end: int
+    text: str
+    speakers: list[Speaker] = field(default_factory=list)
+    passage: Passage | None = None  # best ranked retrieved passage that holds it
+    stems: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Evidence:
+    """A unit of evidence: one sentence, or a quotation with its continuation sentences."""
+
+    sentences: list[Sentence]
+    score: float
+    topical: float = 0.0
+
+    @property
+    def first(self) -> Sentence:
+        return self.sentences[0]
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+
+def load_sentences(db, article_ids: Sequence[str], texts: dict[str, str]) -> dict[str, list[Sentence]]:
+    """All sentences of the given articles, in order, with speakers attributed."""
+    out: dict[str, list[Sentence]] = {}
+    for aid in article_ids:
+        rows = db.execute("SELECT idx, para, start, end FROM sentences WHERE article_id = ? ORDER BY idx", (aid,)).fetchall()
+        text = texts[aid]
+        sents = [Sentence(aid, r[0], r[1], r[2], r[3], text[r[2]:r[3]]) for r in rows]
+        for s, speakers in zip(sents, attribute([s.text for s in sents], [s.para for s in sents])):
+            s.speakers = speakers
+        out[aid] = sents
+    return out
+
+
+def _candidates(passages: Sequence[Passage], sentences: dict[str, list[Sentence]]) -> list[Sentence]:
+    """Sentences inside the passages, each tied to the best ranked passage that holds it."""
+    out: list[Sentence] = []
+    for p in passages:
+        for s in sentences.get(p.article_id, ()):
+            if s.passage is None and p.start <= s.start and s.end <= p.end:
+                s.passage = p
+                s.stems = stems(s.text)
+                out.append(s)
+    return out
+
+
+def _idf(pool: Sequence[Sentence]) -> dict[str, float]:
+    df: dict[str, int] = {}
+    for s in pool:
+        for t in s.stems:
+            df[t] = df.get(t, 0) + 1
+    n = len(pool)
+    return {t: math.log(1 + n / c) for t, c in df.items()}
+
+
+def _coverage(terms: set[str], s: set[str], idf: dict[str, float]) -> float:
+    if not terms:
+        return 0.0
+    total = sum(idf.get(t, math.log(2 + len(idf))) for t in terms)
+    return sum(idf.get(t, 0.0) for t in terms & s) / total
+
+
+def _rank_bonus(s: Sentence) -> float:
+    return 1.0 / (1 + s.passage.rank) if s.passage else 0.0
+
+
+def _expansion(topic: set[str], pool: Sequence[Sentence], min_lift: float = 2.0) -> dict[str, float]:
+    """Words that co-occur with the topic in the pool far more than elsewhere ("overdoses" for "fentanyl")."""
+    pool = list({frozenset(s.stems): s for s in pool}.values())  # syndicated copies count once
+    on_topic = [s for s in pool if s.stems & topic]
+    if not on_topic or len(on_topic) == len(pool):
+        return {}
+    counts: dict[str, int] = {}
+    for s in on_topic:
+        for t in s.stems - topic:
+            counts[t] = counts.get(t, 0) + 1
+    overall: dict[str, int] = {}
+    for s in pool:
+        for t in s.stems:
+            overall[t] = overall.get(t, 0) + 1
+    out = {}
+    for t, c in counts.items():
+        lift = (c / len(on_topic)) / (overall[t] / len(pool))
+        if c >= 2 and lift >= min_lift:
+            out[t] = min(1.0, lift / 4)
+    return out
+
+
+def _fuzzy(topic: set[str], text: str) -> set[str]:
+    """Topic stems whose first five letters occur inside a word of `text` ("migrat" in "immigrants")."""
+    words = content_words(text)
+    return {t for t in topic if len(t) >= 5 and any(t[:5] in w for w in words)}
+
+
+def _units(sents: list[Sentence]) -> list[list[Sentence]]:
+    """Group each attributed sentence with the quotation sentences that continue it."""
+    units: list[list[Sentence]] = []
+    for s in sents:
+        prev = units[-1][-1] if units else None
+        continuation = (prev is not None and prev.article_id == s.article_id and prev.idx + 1 == s.idx
+                        and s.para == prev.para and s.speakers and all(x.inherited for x in s.speakers)
+                        and not re.search(r"\b(he|she|they)\s+\w+ed\b|\b(he|she|they)\s+said\b", fold(s.text))
+                        and len(units[-1]) < 3)
+        if continuation:
+            units[-1].append(s)
+        else:
+            units.append([s])
+    return units
+
+
+def select(question: str, intent: Intent | None, passages: Sequence[Passage],
+           sentences: dict[str, list[Sentence]], top_k: int, min_ratio: float = 0.6) -> list[Evidence]:
+    """The smallest set of evidence units that answers, best first; empty when nothing answers."""
+    pool = _candidates(passages, sentences)
+    if not pool:
+        return []
+    idf = _idf(pool)
+    if intent is not None:
+        return _select_speech(intent, pool, sentences, idf, top_k)
+    terms = stems(question)
+    numeric = bool(NUMERIC_QUESTION.search(question))
+    scored = []
+    for s in pool:
+        cover = _coverage(terms, s.stems, idf)
+        if cover <= 0:
+            continue
+        score = cover + 0.15 * _rank_bonus(s) + (0.1 if numeric and NUMBER.search(s.text) else 0.0)
+        scored.append(Evidence([s], score, cover))
+    return _pick(scored, top_k, min_ratio)
+
+
+def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, list[Sentence]],
+                   idf: dict[str, float], top_k: int) -> list[Evidence]:
+    person = intent.person
+
+    def by_person(s: Sentence) -> bool:
+        return any(same_person(person, sp.name) for sp in s.speakers)
+
+    said = [s for s in pool if by_person(s)]
+    if not said:
+        return []
+    # What the person said just before or after a retrieved sentence, even past the passage's end.
+    for s in list(said):
+        for n in sentences[s.article_id][max(0, s.idx - 2):s.idx + 3]:
+            if n.passage is None and by_person(n):
+                n.passage, n.stems = s.passage, stems(n.text)
+                said.append(n)
+    person_stems = set(_stemmer().stemWords(name_tokens(person)))
+    topic = stems(intent.topic) - person_stems if intent.topic else set()
+    expansion = _expansion(topic, pool) if topic else {}
+
+    def topicality(s: Sentence) -> float:
+        if not topic:
+            return 1.0
+        direct = _coverage(topic, s.stems | _fuzzy(topic, s.text), idf)
+        # The passage's similarity to the question stands in for topic words the sentence lacks.
+        prior = max(0.0, (s.passage.dense or 0.0) - 0.3) if s.passage else 0.0
+        return direct + 0.5 * max((expansion.get(t, 0.0) for t in s.stems), default=0.0) + prior
+
+    said.sort(key=lambda s: (s.article_id, s.idx))
+    units = _units(said)
+    own = [max(topicality(s) for s in u) for u in units]
+    scored = []
+    for i, u in enumerate(units):
+        # A neighbouring unit by the same speaker on the topic lends part of its topicality ("he also said").
+        near = [own[j] for j in (i - 1, i + 1) if 0 <= j < len(units) and units[j][0].article_id == u[0].article_id
+                and abs(units[j][0].idx - u[0].idx) <= 3]
+        t = max([own[i]] + [0.6 * x for x in near])
+        if t > 0:
+            scored.append(Evidence(u, t + 0.1 * _rank_bonus(u[0]), t))
+    # Nothing the person said touches the topic directly: they did not speak about it here.
+    if topic and not any(_coverage(topic, s.stems | _fuzzy(topic, s.text), idf) > 0 for e in scored for s in e.sentences):
+        return []
+    return _pick(scored, top_k, min_ratio=0.0)
+
+
+def _pick(scored: list[Evidence], top_k: int, min_ratio: float) -> list[Evidence]:
+    scored.sort(key=lambda e: -e.score)
+    chosen: list[Evidence] = []
+    for e in scored:
+        if len(chosen) >= top_k or (chosen and e.score < min_ratio * chosen[0].score):
+            break
+        if any(near_duplicate(e.text, c.text) for c in chosen):
+            continue
+        chosen.append(e)
+    return chosen
+
+
+def answer_sentence(text: str) -> str:
+    """A quote made to read as a sentence of the answer: one line, no leading "But"."""
+    flat = " ".join(text.split())
+    m = LEADING_GLUE.match(flat)
+    if m and len(flat) > m.end():
+        flat = flat[m.end()].upper() + flat[m.end() + 1:]
+    return flat

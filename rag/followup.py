@@ -1,0 +1,58 @@
+"""Follow-up questions resolved against the conversation, without an LLM.
+
+    >>> from rag.followup import resolve
+    >>> history = [{"role": "user", "content": "What did Garland say about fentanyl?"},
+    ...            {"role": "assistant", "content": "… [1]"}]
+    >>> resolve("And what about firearms?", history)
+    'What did Garland say about firearms?'
+    >>> resolve("Did he mention firearms?", history)
+    'Did Garland mention firearms?'
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping, Sequence
+
+from rag.speakers import parse_question
+
+WHAT_ABOUT = re.compile(r"^\s*(?:and|but|so)?\s*,?\s*(?:what|how)\s+about\s+(?P<topic>.+?)\s*[?.!]*\s*$", re.I)
+BARE_AND = re.compile(r"^\s*and\s+(?:on\s+|about\s+)?(?P<topic>[^?]{1,60}?)\s*\?*\s*$", re.I)
+WHAT_ELSE = re.compile(r"^\s*(?:and\s+)?what\s+else\b", re.I)
+PRONOUN = re.compile(r"\b(he|she|him|her|they|them)\b", re.I)
+POSSESSIVE = re.compile(r"\b(his|her|their)\b", re.I)
+
+
+def _user_turns(history: Sequence[Mapping] | None) -> list[str]:
+    return [str(m.get("content") or "") for m in history or () if isinstance(m, Mapping) and m.get("role") == "user"]
+
+
+def resolve(question: str, history: Sequence[Mapping] | None) -> str:
+    """The question made self-contained using the last user turns (each resolved in turn)."""
+    context: str | None = None
+    for turn in _user_turns(history):
+        context = _resolve_one(turn, context) if context else turn
+    return _resolve_one(question, context) if context else question
+
+
+def _resolve_one(question: str, previous: str) -> str:
+    prev = parse_question(previous)
+    m = WHAT_ABOUT.match(question) or BARE_AND.match(question)
+    if m:
+        topic = m.group("topic")
+        if prev:
+            # "And what about Blinken?" swaps the person; "And what about firearms?" the topic.
+            if prev.topic and _looks_like_name(topic):
+                return f"What did {topic} say about {prev.topic}?"
+            return f"What did {prev.person} say about {topic}?"
+        return f"{previous.rstrip(' ?.!')}: what about {topic}?"
+    if prev and WHAT_ELSE.match(question) and not parse_question(question):
+        return f"What did {prev.person} say" + (f" about {prev.topic}?" if prev.topic else "?")
+    if prev and PRONOUN.search(question):
+        return POSSESSIVE.sub(f"{prev.person}'s", PRONOUN.sub(prev.person, question, count=1), count=1)
+    return question
+
+
+def _looks_like_name(text: str) -> bool:
+    words = text.split()
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words)

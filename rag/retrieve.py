@@ -1,0 +1,191 @@
+"""Hybrid retrieval: one Chroma query (dense) and one FTS5 query (BM25), fused by reciprocal rank.
+
+Own RRF rather than llama-index's QueryFusionRetriever: the fusion is ten lines, and
+going through llama-index node objects would add its per-node overhead to every query.
+
+    >>> from rag.retrieve import rrf
+    >>> rrf([["a", "b"], ["b", "c"]], weights=[1.0, 1.0], k=60)[0][0]
+    'b'
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from typing import Sequence
+
+from index.dedupe import fold
+from rag.types import Filters
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves say said says tell told mr mrs ms dr else
+    many much""".split()
+)
+WORD = re.compile(r"\w+")
+
+
+def content_words(text: str) -> list[str]:
+    """Folded words of `text` that carry meaning, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for w in WORD.findall(fold(text)):
+        if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+def fts_query(text: str, max_terms: int = 24) -> str | None:
+    """An FTS5 OR-query of the content words, each quoted so no word is read as syntax."""
+    words = content_words(text)[:max_terms]
+    return " OR ".join(f'"{w}"' for w in words) if words else None
+
+
+def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: sum of weight / (k + rank) over the rankings, best first."""
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights):
+        for rank, key in enumerate(ranking):
+            scores[key] = scores.get(key, 0.0) + weight / (k + rank + 1)
+    return sorted(scores.items(), key=lambda kv: -kv[1])
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Knobs the evaluation tunes. `candidates`: passages each side contributes before fusion."""
+
+    candidates: int = 20
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    bm25_weight: float = 1.0
+    passages: int = 8  # fused passages handed to evidence selection
+    min_similarity: float = 0.2  # below this best dense cosine, nothing in the index is about the question
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, with its place in the fused ranking."""
+
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    text: str
+    dup_of: str | None
+    rank: int
+    score: float
+    dense: float | None  # cosine similarity to the question, when the dense side found it
+
+
+def chroma_where(filters: Filters | None) -> dict | None:
+    """Chroma metadata filter for `filters` (date_num is YYYYMMDD as an int)."""
+    if filters is None or filters.is_empty():
+        return None
+    clauses: list[dict] = []
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.article_ids:
+        clauses.append({"article_id": {"$in": list(filters.article_ids)}})
+    if filters.date_from:
+        clauses.append({"date_num": {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
+    if filters.date_to:
+        clauses.append({"date_num": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def sql_where(filters: Filters | None) -> tuple[str, list]:
+    """SQL conditions on `articles a` for `filters` (ISO dates compare as strings)."""
+    if filters is None or filters.is_empty():
+        return "", []
+    parts, params = [], []
+    if filters.sources:
+        parts.append(f"a.source IN ({','.join('?' * len(filters.sources))})")
+        params += list(filters.sources)
+    if filters.article_ids:
+        parts.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
+        params += list(filters.article_ids)
+    if filters.date_from:
+        parts.append("a.date >= ?")
+        params.append(filters.date_from.isoformat())
+    if filters.date_to:
+        parts.append("a.date <= ?")
+        params.append(filters.date_to.isoformat())
+    return " AND " + " AND ".join(parts), params
+
+
+class HybridRetriever:
+    """Dense + BM25 over one index, fused; syndicated copies of a chunk collapsed into the best ranked.
+
+        retriever = HybridRetriever(collection, Library(index_dir), RetrievalConfig())
+        passages = retriever.retrieve("fentanyl made in Mexico", vector, filters=None)
+    """
+
+    def __init__(self, collection, library, config: RetrievalConfig):
+        self.collection = collection
+        self.library = library  # rag.store.Library: one SQLite connection per thread
+        self.config = config
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        return self.library.connect()
+
+    def dense(self, vector, filters: Filters | None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity), best first."""
+        n = self.collection.count()
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[list(map(float, vector))],
+            n_results=min(self.config.candidates, n),
+            where=chroma_where(filters),
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def keyword(self, question: str, filters: Filters | None) -> list[str]:
+        """Chunk ids by BM25 (text weighted above title and source), best first."""
+        match = fts_query(question)
+        if not match:
+            return []
+        where, params = sql_where(filters)
+        rows = self.db.execute(
+            f"""SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+                JOIN articles a ON a.id = c.article_id
+                WHERE chunks_fts MATCH ?{where}
+                ORDER BY bm25(chunks_fts, 1.0, 0.5, 0.2) LIMIT ?""",
+            [match, *params, self.config.candidates],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def retrieve(self, question: str, vector, filters: Filters | None = None) -> tuple[list[Passage], float]:
+        """Fused passages (committed chunks only) and the best dense similarity seen."""
+        dense = self.dense(vector, filters)
+        similarity = dict(dense)
+        fused = rrf([[cid for cid, _ in dense], self.keyword(question, filters)],
+                    [self.config.dense_weight, self.config.bm25_weight], self.config.rrf_k)
+        ids = [cid for cid, _ in fused]
+        if not ids:
+            return [], 0.0
+        # Chroma ids missing from SQLite are uncommitted writes of an interrupted ingest: ignored here.
+        rows = {r["id"]: r for r in self.db.execute(
+            f"SELECT id, article_id, start, end, text, dup_of FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)}
+        passages: list[Passage] = []
+        seen: set[str] = set()
+        for cid, score in fused:
+            row = rows.get(cid)
+            if row is None or cid in seen:
+                continue
+            # A syndicated copy of a passage already taken adds nothing.
+            seen.update(x for x in (cid, row["dup_of"]) if x)
+            if row["dup_of"] in {p.chunk_id for p in passages}:
+                continue
+            passages.append(Passage(cid, row["article_id"], row["start"], row["end"], row["text"], row["dup_of"],
+                                    len(passages), score, similarity.get(cid)))
+            if len(passages) >= self.config.passages:
+                break
+        best = max((s for _, s in dense if s is not None and _ in rows), default=0.0)
+        return passages, best

@@ -1,0 +1,251 @@
+"""Who says what: name folding, "What did X say about Y" questions, and sentence attribution.
+
+Rule based and cheap (regular expressions over a few sentences), so it runs on every query.
+A sentence is attributed to a speaker when a name is bound to a reporting verb
+("X said", "X has often said", "“…,” said X", "according to X"); a sentence whose
+verb has a pronoun subject ("he added") or that continues an open quotation inherits
+the speaker of the nearest attributed sentence before it in the same paragraph.
+
+    >>> from rag.speakers import attribute, parse_question, same_person
+    >>> parse_question("What did lopez obrador say about fentanyl?")
+    Intent(person='lopez obrador', topic='fentanyl')
+    >>> speakers = attribute(["“We are working,” said Garland.", "“It works,” he said."], [0, 0])
+    >>> [[s.name for s in ss] for ss in speakers]
+    [['Garland'], ['Garland']]
+    >>> same_person("López Obrador", "Mr. Lopez Obrador")
+    True
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from index.dedupe import fold
+
+HONORIFICS = frozenset("mr mrs ms dr sir gov sen rep gen president secretary minister".split())
+# Words that start a sentence or glue a clause and are capitalised without being names.
+NOT_NAMES = frozenset(
+    """a an the and but or if so yet for nor as at by in of on to with from after before during despite while when
+    where what who which how why this that these those there here it its he she they we i you his her their our
+    my your us mexican american u.s us. according earlier early late later last next first many other some most
+    both all each every no not one two three on monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    related read more source sources""".split()
+)
+REPORTING_VERBS = frozenset(
+    """said says say told tells denied denies warned warns called calls wrote writes commented comments added adds
+    stated states claimed claims argued argues noted notes insisted insists acknowledged acknowledges admitted admits
+    explained explains asserted asserts declared declares announced announces urged urges criticized criticised
+    suggested suggests predicted predicts vowed vows promised promises pledged stressed stresses emphasized
+    replied replies responded responds answered tweeted posted recalled cautioned complained conceded contended
+    maintained maintains remarked reiterated rejected dismissed blamed accused agreed disagreed continued asked
+    testified estimated reported""".split()
+)
+# Verbs that can put the speaker after them: "“…,” said Blinken".
+INVERTED_VERBS = frozenset("said says added wrote asked continued explained told noted recalled replied".split())
+# Words allowed between a speaker and its verb: "López Obrador has often said".
+BETWEEN = frozenset("has have had also often repeatedly previously later again then once would will is was has".split())
+TITLES = HONORIFICS | frozenset("state attorney general department office house council".split())
+PRONOUNS = frozenset("he she they".split())
+OPEN_QUOTES = "“\"«"
+CLOSE_QUOTES = "”\"»"
+
+TOKEN = re.compile(r"[^\W\d_][\w'’\-]*\.?|\d[\d,.]*|[“”\"«»]|[,;:]")
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A name bound to a reporting verb; `inherited` when reached through "he said" or a quote continuation."""
+
+    name: str
+    inherited: bool = False
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A "What did X say about Y" question: `person` as written, `topic` (None: anything X said)."""
+
+    person: str
+    topic: str | None
+
+
+def name_tokens(name: str) -> list[str]:
+    """Folded tokens of a name without honorifics: "Mr. López Obrador" -> ["lopez", "obrador"]."""
+    words = [w.strip(".'’") for w in re.findall(r"[\w.'’\-]+", fold(name))]
+    return [w for w in words if w and w not in HONORIFICS]
+
+
+def same_person(asked: str, found: str) -> bool:
+    """True when `found` names the person `asked` about: the asked surname is one of its words.
+
+    "Obrador" and "Lopez Obrador" both match "President Andrés Manuel López Obrador";
+    "López Obrador" does not match "Ovidio Guzmán López".
+    """
+    asked_tokens, found_tokens = name_tokens(asked), name_tokens(found)
+    return bool(asked_tokens) and asked_tokens[-1] in found_tokens
+
+
+_SPEECH_VERBS = (
+    r"say|said|tell|told|think|claim|state|deny|denied|warn|argue|comment|write|wrote|call|add|announce|believe|"
+    r"mean|remark|suggest|propose|note|respond|reply|replied|admit|acknowledge|describe|criticize|criticise|blame|"
+    r"predict|promise|urge|stress|insist|explain|mention"
+)
+SPEECH_QUESTION = re.compile(
+    r"^\s*(?:and\s+|so\s+|but\s+)?(?:what|how|why|when|where)?\s*(?:else\s+|exactly\s+)?"
+    r"(?:did|does|do|has|have|had)\s+(?P<person>.+?)\s+(?:(?:also|ever|really|actually|recently|publicly)\s+)?"
+    rf"(?:{_SPEECH_VERBS})\w*\b(?:\s+(?:about|on|regarding|concerning|of|to|in relation to|with regard to)\s+"
+    r"(?P<topic>.+?))?\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+POSITION_QUESTION = re.compile(
+    r"^\s*(?:and\s+)?what\s+(?:is|was|are|were)\s+(?P<person>.+?)['’]s?\s+"
+    r"(?:position|view|stance|reaction|response|comment|remark|statement|claim|opinion|take)s?\s+"
+    r"(?:on|about|to|regarding|of)\s+(?P<topic>.+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+ACCORDING_QUESTION = re.compile(r"^\s*according\s+to\s+(?P<person>[^,]+?)\s*,\s*(?P<topic>.+?)\s*[?.!]*\s*$", re.I)
+
+
+def parse_question(question: str) -> Intent | None:
+    """The person and topic of a question about what someone said, or None for other questions."""
+    for pattern in (SPEECH_QUESTION, POSITION_QUESTION, ACCORDING_QUESTION):
+        m = pattern.match(question)
+        if not m:
+            continue
+        person = m.group("person").strip(" ,")
+        words = person.split()
+        # "What did the report say" names no person; a pronoun is resolved by follow-up handling.
+        if not words or len(words) > 6 or fold(words[0]) in {"the", "a", "an", "this", "that", "it", "they", "you", "i", "we"}:
+            return None
+        topic = (m.group("topic") or "").strip(" ,") or None
+        return Intent(person, topic)
+    return None
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    folded: str
+    start: int
+
+    @property
+    def capitalised(self) -> bool:
+        return self.text[:1].isupper()
+
+    @property
+    def possessive(self) -> bool:
+        return self.text.endswith(("'s", "’s", "s'", "s’"))
+
+
+def _tokens(sentence: str) -> list[_Token]:
+    return [_Token(m.group(), fold(m.group()).rstrip("."), m.start()) for m in TOKEN.finditer(sentence)]
+
+
+def _name_runs(tokens: list[_Token]) -> list[tuple[int, int]]:
+    """[start, end) token ranges of capitalised runs that may be names."""
+    runs, i = [], 0
+    while i < len(tokens):
+        if tokens[i].capitalised and tokens[i].folded.strip("'’") not in NOT_NAMES:
+            j = i + 1
+            while j < len(tokens) and tokens[j].capitalised and not tokens[j - 1].possessive \
+                    and tokens[j].folded not in NOT_NAMES:
+                j += 1
+            runs.append((i, j))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
+def _run_name(tokens: list[_Token], run: tuple[int, int]) -> str:
+    words = [t.text for t in tokens[run[0]:run[1]]]
+    words[-1] = re.sub(r"['’]s$", "", words[-1]).rstrip(".") if not re.fullmatch(r"[A-Z]\.", words[-1]) else words[-1]
+    return " ".join(words)
+
+
+def _own_speakers(sentence: str) -> tuple[list[str], bool]:
+    """Names bound to a reporting verb in one sentence, and whether a pronoun is a verb's subject."""
+    tokens = _tokens(sentence)
+    runs = _name_runs(tokens)
+    names: list[str] = []
+    pronoun = False
+    for k, tok in enumerate(tokens):
+        # Mid-sentence verbs are lower case: "United States" is not "X states".
+        if tok.folded not in REPORTING_VERBS or not tok.text[:1].islower():
+            continue
+        # Subject before the verb, skipping auxiliaries and adverbs.
+        j = k - 1
+        while j >= 0 and tokens[j].folded in BETWEEN:
+            j -= 1
+        if j >= 0 and tokens[j].folded in PRONOUNS:
+            pronoun = True
+            continue
+        run = next((r for r in runs if r[1] - 1 == j), None)
+        if run and run[0] >= 2 and tokens[run[0] - 1].folded == "of":
+            # "Gov. J.B. Pritzker of Illinois wrote": the person is before "of".
+            run = next((r for r in runs if r[1] == run[0] - 1), run)
+        if run and not tokens[j].possessive:
+            names.append(_run_name(tokens, run))
+            continue
+        # Inverted: "“…,” said Blinken" / ", said US Attorney General Merrick Garland".
+        if tok.folded in INVERTED_VERBS and k > 0 and tokens[k - 1].text in {",", *CLOSE_QUOTES}:
+            run = next((r for r in runs if r[0] == k + 1), None)
+            if run:
+                names.append(_run_name(tokens, run))
+    for k in range(len(tokens) - 2):
+        if tokens[k].folded == "according" and tokens[k + 1].folded == "to":
+            # Skip titles: "according to Secretary of State Antony Blinken".
+            run = next((r for r in runs if k + 2 <= r[0] <= k + 6 and tokens[r[1] - 1].folded not in TITLES), None)
+            if run:
+                names.append(_run_name(tokens, run))
+    return names, pronoun
+
+
+def _opens_quote(sentence: str) -> bool:
+    """True when the sentence leaves a quotation open (more opening than closing marks)."""
+    curly = sentence.count("“") - sentence.count("”")
+    return curly > 0 or (sentence.count('"') % 2 == 1 and sentence.lstrip().startswith('"'))
+
+
+def attribute(sentences: Sequence[str], paragraphs: Sequence[int], lookback: int = 3) -> list[list[Speaker]]:
+    """The speakers of each sentence of one article (in order), with pronoun and quote follow-ups resolved.
+
+    A follow-up inherits from the nearest attributed sentence at most `lookback` sentences
+    back, in the same paragraph, or in the previous one when it opens its paragraph.
+    """
+    own = [_own_speakers(s) for s in sentences]
+    result: list[list[Speaker]] = []
+    open_quote = False
+    for i, (sentence, (names, pronoun)) in enumerate(zip(sentences, own)):
+        starts_paragraph = i == 0 or paragraphs[i] != paragraphs[i - 1]
+        if starts_paragraph:
+            open_quote = False
+        speakers = [Speaker(n) for n in names]
+        stripped = sentence.lstrip()
+        continues_quote = open_quote or (stripped[:1] in OPEN_QUOTES and not names)
+        if not names and (pronoun or continues_quote):
+            for j in range(i - 1, max(-1, i - 1 - lookback), -1):
+                same_para = paragraphs[j] == paragraphs[i]
+                if not same_para and not (starts_paragraph and paragraphs[j] == paragraphs[i] - 1):
+                    break
+                if result[j]:
+                    speakers = [Speaker(s.name, inherited=True) for s in result[j]]
+                    break
+                if own[j][0] or own[j][1]:
+                    break  # an unresolved speaker in between: do not reach past it
+        result.append(speakers)
+        open_quote = (open_quote and not any(c in sentence for c in CLOSE_QUOTES)) or _opens_quote(sentence)
+    return result
+
+
+def mentions(person: str, sentence: str) -> bool:
+    """True when the person's surname occurs in the sentence (folded)."""
+    surname = name_tokens(person)[-1:] or [""]
+    return surname[0] in {t.folded.strip("'’").removesuffix("'s").removesuffix("’s") for t in _tokens(sentence)}
+
+
+def speaker_names(sentence: str) -> list[str]:
+    """Names bound to a reporting verb in one sentence, without context (for library summaries)."""
+    return _own_speakers(sentence)[0]
