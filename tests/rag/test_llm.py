@@ -77,6 +77,13 @@ def test_a_sentence_citing_two_passages_is_checked_against_both():
     assert not supported(text, [ASYLUM])  # either passage alone does not carry it
 
 
+def test_misquotation_is_dropped_even_when_the_words_are_there():
+    passage = 'López Obrador said Mexico should not be a "scapegoat for the record number of overdoses" in America.'
+    quote = citation(passage)
+    assert supported('López Obrador called Mexico a "scapegoat for the record number of overdoses".', [quote])
+    assert not supported('López Obrador said the overdoses were "a record for Mexico".', [quote])
+
+
 def test_repeated_sentences_are_dropped_as_duplicates():
     text = "Mexico was processing 140,000 asylum applications a year [1]. " * 3
     checked = check_answer(text, EVIDENCE)
@@ -116,13 +123,13 @@ def _free_port() -> int:
 
 
 def _seed_citation(number: int, path: str, quote: str) -> Citation:
-    """The seed paragraph holding `quote`, as a Citation into the seed file's text."""
+    """`quote` from a seed file, with the line before and after it as its passage (about a chunk's worth)."""
     text = (SEEDS / path).read_text(encoding="utf-8")
     start = text.index(quote)
-    para_start = text.rfind("\n\n", 0, start) + 2 if "\n\n" in text[:start] else 0
-    para_end = text.find("\n\n", start)
-    passage = text[para_start: para_end if para_end >= 0 else len(text)].strip()
-    return Citation(number, path, text.splitlines()[0], None, None, quote, passage, start, start + len(quote), 1.0)
+    lines = text.splitlines()
+    at = text.count("\n", 0, start)
+    passage = "\n".join(lines[max(0, at - 1): at + 2])
+    return Citation(number, path, lines[0], None, None, quote, passage, start, start + len(quote), 1.0)
 
 
 @pytest.fixture(scope="module")
@@ -176,16 +183,21 @@ def test_real_server_answer_is_checked_and_unreachable_server_falls_back(llama_s
     writer = LLMWriter(Settings(llm_url=llama_server, llm_model="gemma3-270m", llm_timeout=120))
     for question in ("How many asylum applications does Mexico process a year?",
                      "What did Lopez Obrador say about overdoses?"):
-        result = writer.write(question, evidence)
-        if result is None:  # nothing survived the check: the caller uses the extractive answer
-            continue
-        text, cited = result
-        assert [c.number for c in cited] == list(range(1, len(cited) + 1))
-        assert {c.quote for c in cited} <= {c.quote for c in evidence}
-        # Re-checking the returned answer against its own citations keeps every sentence: all markers
-        # are in range and every sentence is supported by what it cites.
-        recheck = check_answer(text, cited)
-        assert recheck.dropped == () and recheck.text == text
+        checked = writer.draft(question, evidence)
+        assert checked is not None, "the server did not answer"
+        assert checked.text or checked.dropped, "the model wrote nothing"
+        assert [c.number for c in checked.citations] == list(range(1, len(checked.citations) + 1))
+        assert {c.quote for c in checked.citations} <= {c.quote for c in evidence}
+        # Every kept sentence passes the check again against its own renumbered citations: markers in
+        # range, sentence supported by what it cites.
+        recheck = check_answer(checked.text, checked.citations)
+        assert recheck.dropped == () and recheck.text == checked.text
+        assert all(reason in {"no marker", "out of range", "unsupported", "duplicate"}
+                   for _, reason in checked.dropped)
+
+    # The contract the query layer uses: None (fall back to extractive) or the checked text and citations.
+    result = writer.write("How many asylum applications does Mexico process a year?", evidence)
+    assert result is None or (result[0] and all(c.quote in [e.quote for e in evidence] for c in result[1]))
 
     unreachable = LLMWriter(Settings(llm_url=f"http://127.0.0.1:{_free_port()}/v1", llm_timeout=1.0))
     assert unreachable.write("How many asylum applications does Mexico process a year?", evidence) is None
