@@ -119,10 +119,10 @@ class LLMWriter:
             return None
         try:
             raw = self._client().complete(build_prompt(question, evidence), formatted=True, stop=STOP).text
+            checked = check_answer(raw, evidence)
         except Exception as exc:  # any failure of the optional writer means "use the extractive answer"
-            log.warning("LLM writer unavailable, falling back to extractive: %s", _one_line(exc))
+            log.warning("LLM writer failed, falling back to extractive: %s", _one_line(exc))
             return None
-        checked = check_answer(raw, evidence)
         for sentence, reason in checked.dropped:
             log.info("LLM sentence dropped (%s): %s", reason, sentence)
         return checked
