@@ -34,6 +34,7 @@ class GoldItem:
     type: str
     history: tuple[dict, ...] = ()
     notes: str | None = None
+    related: tuple[Evidence, ...] = ()  # other relevant sentences: citing them is precise, not required
 
     @property
     def answerable(self) -> bool:
@@ -69,6 +70,7 @@ def _gold_item(d: dict) -> GoldItem:
         type=str(d["type"]),
         history=tuple({"role": h["role"], "content": h["content"]} for h in d.get("history", ()) or ()),
         notes=d.get("notes"),
+        related=tuple(Evidence(str(e["article"]), str(e["text"])) for e in d.get("related", ())),
     )
     if item.type not in GOLD_TYPES:
         raise ValueError(f"type {item.type!r} is not one of {', '.join(GOLD_TYPES)}")

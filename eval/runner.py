@@ -50,14 +50,16 @@ class QuestionResult:
     notes: str | None = None
 
 
-def score_question(item: GoldItem, answer, retrieved_texts: Sequence[str],
+def score_question(item: GoldItem, answer, retrieved_texts: Sequence[str] | None,
                    match: Callable[[str, str], bool] = m.evidence_match) -> tuple[dict, list]:
-    """Per-question scores from an Answer and the ranked retrieved passage texts (pure)."""
+    """Per-question scores from an Answer and the ranked retrieved passage texts (pure).
+
+    `retrieved_texts` None (no ranked passages available) leaves the retrieval metrics undefined."""
     golds = [e.text for e in item.evidence]
-    ranks = m.first_found_ranks(golds, retrieved_texts, match) if golds else []
+    ranks = m.first_found_ranks(golds, retrieved_texts, match) if golds and retrieved_texts is not None else []
     quotes = [c.quote for c in answer.citations]
     s: dict[str, float | None] = dict.fromkeys(METRICS)
-    if item.answerable and golds:
+    if item.answerable and golds and retrieved_texts is not None:
         s.update({"hit@1": float(m.hit_at_k(ranks, 1)), "hit@5": float(m.hit_at_k(ranks, 5)),
                   "hit@10": float(m.hit_at_k(ranks, 10)), "mrr@10": m.mrr_at_k(ranks, 10),
                   "map@10": m.map_at_k(ranks, 10), "evidence_recall@5": m.evidence_recall_at_k(ranks, 5)})
@@ -65,7 +67,8 @@ def score_question(item: GoldItem, answer, retrieved_texts: Sequence[str],
         s["key_fact_recall"] = 0.0 if answer.abstained else m.key_fact_recall(answer.text, item.answers)
         s["token_f1"] = 0.0 if answer.abstained else m.token_f1(answer.text, " ".join(item.answers))
         if not answer.abstained:
-            s["citation_precision"] = m.citation_precision(quotes, golds, item.answers)
+            relevant = golds + [e.text for e in item.related]
+            s["citation_precision"] = m.citation_precision(quotes, relevant, item.answers)
             s["citation_recall"] = m.citation_recall(quotes, golds)
     return s, ranks
 
@@ -154,7 +157,8 @@ def run_gold(items: Sequence[GoldItem], settings: Settings, *, name: str = "gold
     `assistant.retrieve` (the ranked passages for retrieval metrics), and score them."""
     from rag import open_assistant, query
 
-    assistant = open_assistant(settings)
+    # The ranked passages come from `Assistant.retrieve`; without it, retrieval metrics stay undefined.
+    retrieve = getattr(open_assistant(settings), "retrieve", None)
     results = []
     for n, item in enumerate(items, 1):
         if progress:
@@ -163,8 +167,8 @@ def run_gold(items: Sequence[GoldItem], settings: Settings, *, name: str = "gold
         answer = query(item.question, history=list(item.history) or None, index=settings)
         latency = (time.perf_counter() - began) * 1000
         asked = answer.resolved_question or item.question
-        passages = assistant.retrieve(asked, top_k=RETRIEVE_K)
-        texts = [p.text for p in passages]
+        passages = retrieve(asked, top_k=RETRIEVE_K) if retrieve else []
+        texts = [p.text for p in passages] if retrieve else None
         scores, ranks = score_question(item, answer, texts, match)
         results.append(QuestionResult(
             id=item.id, type=item.type, question=item.question, answerable=item.answerable, answer=answer.text,

@@ -29,7 +29,7 @@ def items():
 def test_every_evidence_text_is_verbatim_in_its_seed(items):
     seeds = {p.name: _ws(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")}
     for item in items:
-        for ev in item.evidence:
+        for ev in item.evidence + item.related:
             assert ev.article in seeds, f"{item.id}: unknown seed {ev.article}"
             assert _ws(ev.text) in seeds[ev.article], f"{item.id}: evidence not verbatim in {ev.article}: {ev.text[:60]}"
 

@@ -75,3 +75,13 @@ def test_multihop_loader_marks_null_queries(tmp_path):
     assert first.type == "multi-article" and first.evidence[0].text == "Body." and first.notes == "comparison_query"
     assert null.type == "unanswerable" and null.answers == ()
     assert len(load_multihop(tmp_path, limit=1).items) == 1
+
+
+def test_related_sentences_count_for_precision_not_recall():
+    related = "“If we reduce this, then violence in Mexico will continue to go down,” he said."
+    item = GoldItem("q", "What did Ebrard say about weapons?", ("weapons pandemic",),
+                    (Evidence("000.txt", "“This is the weapons pandemic that we have in Mexico,” Ebrard said."),),
+                    "quote", related=(Evidence("000.txt", related),))
+    answer = Answer(item.question, "… [1]", (_cite(1, related),))
+    scores, _ = score_question(item, answer, None)
+    assert scores["citation_precision"] == 1.0 and scores["citation_recall"] == 0.0 and scores["hit@5"] is None
