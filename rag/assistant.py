@@ -22,7 +22,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from index.dedupe import fold
 from rag.compose import build_citations, extractive_text, load_articles
 from rag.embedder import load_embedder
 from rag.evidence import load_sentences, select
@@ -40,6 +39,8 @@ NOT_FOUND = "I could not find this in your articles."
 FOREIGN_STOPWORDS = frozenset(
     "que qué el los las del sobre dijo por para una est les des une sur dit der die das und ist nicht ein eine mit".split()
 )
+# Headline words that are not topics.
+GENERIC_TITLE_WORDS = frozenset("seek seeks meet meets discuss talks says amid leaders top new news update report".split())
 ENGLISH_HINTS = STOPWORDS | {"say", "said", "about", "what", "who", "how"}
 
 
@@ -172,9 +173,8 @@ class Assistant:
         n = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         # Topics: title words written in lower case in the text (common nouns, not places or names).
         title_words = Counter(w for r in rows for w in set(content_words(r["title"])) if len(w) > 3 and not w.isdigit())
-        lowered = {w for w in title_words if any(re.search(rf"\b{re.escape(w)}\b", fold(r["text"]))
-                                                for r in rows[:50])}
-        topics = [w for w, _ in title_words.most_common() if w in lowered][:6]
+        lowered = {w for w in title_words if any(re.search(rf"\b{re.escape(w)}\b", r["text"]) for r in rows[:50])}
+        topics = [w for w, _ in title_words.most_common() if w in lowered and w not in GENERIC_TITLE_WORDS][:12]
         sentences = load_sentences(db, [r["id"] for r in rows], {r["id"]: r["text"] for r in rows})
         people: Counter = Counter()
         forms: dict[str, Counter] = {}

@@ -1,0 +1,87 @@
+"""`rag ask "question"` and `rag chat`: the command-line face of `rag.query`.
+
+    rag ask "What did López Obrador say about fentanyl?" --index /tmp/seeds-idx
+    rag ask "How many asylum applications does Mexico process a year?" --json --top-k 2
+    rag chat --index /tmp/seeds-idx        # empty line or Ctrl-D quits
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from rag.settings import Settings
+from rag.types import Answer, Filters
+
+
+def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("ask", parents=[common], help="answer one question with cited sources")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true", help="print the Answer as JSON")
+    _add_query_options(p)
+    p.set_defaults(handler=run_ask)
+
+    p = subparsers.add_parser("chat", parents=[common], help="ask questions interactively (keeps the conversation)")
+    _add_query_options(p)
+    p.set_defaults(handler=run_chat)
+
+
+def _add_query_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--top-k", dest="top_k", type=int, metavar="N", help="at most N cited sentences")
+    p.add_argument("--source", dest="sources", action="append", metavar="S", help="only this publisher (repeatable)")
+    p.add_argument("--since", type=date.fromisoformat, metavar="DATE", help="only articles dated on or after (YYYY-MM-DD)")
+    p.add_argument("--until", type=date.fromisoformat, metavar="DATE", help="only articles dated on or before")
+
+
+def filters_from(args) -> Filters | None:
+    f = Filters(sources=tuple(args.sources or ()), date_from=args.since, date_to=args.until)
+    return None if f.is_empty() else f
+
+
+def format_answer(answer: Answer) -> str:
+    """The answer, then its numbered sources: title, source, date and the quoted sentence."""
+    lines = [answer.text]
+    for c in answer.citations:
+        meta = ", ".join(x for x in (c.source, c.date) if x)
+        lines.append(f"\n[{c.number}] {c.title}" + (f" ({meta})" if meta else ""))
+        quote = " ".join(c.quote.split())
+        lines.append(f"    {quote}" if quote[:1] in "“\"«" else f"    “{quote}”")
+        for copy in c.also_in:
+            lines.append(f"    also in: {copy.title}" + (f" ({copy.source})" if copy.source else ""))
+    return "\n".join(lines)
+
+
+def run_ask(args, settings: Settings) -> int:
+    from rag.assistant import query
+
+    answer = query(args.question, top_k=args.top_k, filters=filters_from(args), index=settings)
+    print(answer.to_json(indent=2) if args.json else format_answer(answer))
+    return 1 if answer.error else 0
+
+
+def run_chat(args, settings: Settings) -> int:
+    from rag.assistant import open_assistant, query
+
+    try:
+        assistant = open_assistant(settings)
+    except Exception as exc:
+        print(f"error: {(str(exc).splitlines() or [type(exc).__name__])[0]}", file=sys.stderr)
+        return 1
+    print("Ask about your articles (empty line to quit). For example:")
+    for q in assistant.example_questions(3):
+        print(f"  {q}")
+    history: list[dict] = []
+    while True:
+        try:
+            question = input("\n> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        answer = query(question, history=history, top_k=args.top_k, filters=filters_from(args), index=assistant)
+        if answer.resolved_question and answer.resolved_question != question:
+            print(f"({answer.resolved_question})")
+        print(format_answer(answer))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    return 0
