@@ -35,6 +35,7 @@ def seeds_report(seeds_index, tmp_path_factory):
 def test_seeds_metric_meets_threshold(seeds_report, metric):
     bound, kind = THRESHOLDS[metric]
     value = seeds_report.overall[metric]
+    assert value is not None, f"{metric} undefined: retrieval metrics need Assistant.retrieve(question, top_k)"
     failing = [r.id for r in seeds_report.worst(5)]
     if kind == "min":
         assert value >= bound, f"{metric} = {value:.3f} < {bound}; worst questions: {failing}"
