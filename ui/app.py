@@ -22,7 +22,7 @@ from pathlib import Path
 import gradio as gr
 
 from index import ingest, remove, stats
-from rag import Answer, Filters, Settings, open_assistant
+from rag import Answer, Assistant, Filters, Settings, query
 from rag.store import IndexMismatchError, IndexNotFoundError
 from ui import render
 
@@ -60,8 +60,12 @@ class Librarian:
         self._open()
 
     def _open(self) -> None:
+        """(Re)open the index: after a library change the assistant's summary and examples are rebuilt.
+
+        The embedding model is shared per process (`load_embedder` is cached), so this does not reload it.
+        """
         try:
-            self.assistant = open_assistant(self.settings)
+            self.assistant = Assistant(self.settings)
             self.open_error = None
         except IndexNotFoundError:
             self.assistant, self.open_error = None, None  # empty library: guidance, not an error
@@ -71,7 +75,7 @@ class Librarian:
     def ask(self, question: str, history: list[dict], filters: Filters) -> Answer:
         if self.assistant is None:
             return Answer(question=question, text="", abstained=True, error=self.open_error or EMPTY_GUIDANCE)
-        return self.assistant.query(question, history=history, filters=filters)
+        return query(question, history=history, filters=filters, index=self.assistant)  # never raises
 
     def coverage(self) -> str:
         return self.assistant.coverage() if self.assistant else ""
@@ -127,10 +131,7 @@ class Librarian:
                                     (done, total) if total else None, desc=f"Indexing {label}"))
             except Exception as exc:  # e.g. a model mismatch: say it, keep the app up
                 return render.upload_report_html(0, 0, 0, problems + [("all files", str(exc).splitlines()[0])])
-            if self.assistant is None:
-                self._open()
-            else:
-                self._refresh()
+            self._open()
         problems += [(Path(p.path).name, p.reason) for p in report.problems]
         return render.upload_report_html(len(report.added), len(report.updated), len(report.unchanged), problems)
 
@@ -142,14 +143,9 @@ class Librarian:
             removed = remove(article_id, self.settings)
             if removed and path and Path(path).resolve().parent == self.uploads.resolve():
                 Path(path).unlink(missing_ok=True)  # so a later re-index of uploads/ does not bring it back
-            self._refresh()
+            self._open()
         return render.status_html("Removed." if removed else "That article was not in the library.",
                                   "info" if removed else "warn")
-
-    def _refresh(self) -> None:
-        refresh = getattr(self.assistant, "refresh", None)
-        if refresh:
-            refresh()
 
 
 def _parse_date(value: str, label: str) -> date | None:

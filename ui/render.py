@@ -72,7 +72,7 @@ def _source_html(c: Citation, uid: str) -> str:
         f'<div class="nr-head"><cite class="nr-title">{_e(c.title)}</cite>'
         + (f' <span class="nr-meta">{meta}</span>' if meta else "")
         + "</div>"
-        f'<blockquote class="nr-quote">“{_e(c.quote)}”</blockquote>'
+        f'<blockquote class="nr-quote">{_e(c.quote)}</blockquote>'
         f"{also}"
         f'<details class="nr-details"><summary>Show passage</summary>'
         f'<div class="nr-passage">{_passage_html(c)}</div></details>'
@@ -148,6 +148,10 @@ def upload_report_html(added: int, updated: int, unchanged: int, problems: Itera
 
 
 CSS = """
+#nr-chat .message-row.bot-row { max-width: calc(100% - 24px); }
+@media (max-width: 640px) {
+  #nr-chat .message-row { margin-left: 6px; margin-right: 6px; max-width: calc(100% - 12px); }
+}
 .nr-answer p { margin: 0 0 .5em 0; }
 .nr-marker { font-weight: 600; text-decoration: none; color: var(--color-accent, #2563eb);
   background: var(--color-accent-soft, #eef2ff); border-radius: 4px; padding: 0 2px; }
@@ -160,7 +164,7 @@ li.nr-source:target { background: var(--color-accent-soft, #eef2ff); }
 .nr-num { font-weight: 700; color: var(--color-accent, #2563eb); flex: none; min-width: 2em; }
 .nr-body { min-width: 0; flex: 1; overflow-wrap: anywhere; }
 .nr-answer cite { font-family: inherit; font-size: 1em; font-style: normal; }
-.nr-title { font-weight: 600; }
+.nr-title { font-weight: 600; font-size: .95em; }
 .nr-head { font-size: 1em; line-height: 1.35; }
 .nr-meta { font-size: .85em; opacity: .8; white-space: nowrap; }
 blockquote.nr-quote { margin: .3em 0; padding: 0 0 0 .6em; border-left: 3px solid #f2c94c; font-style: italic; }
@@ -184,6 +188,7 @@ details.nr-details summary { cursor: pointer; font-size: .85em; color: var(--col
 .nr-library th, .nr-library td { text-align: left; padding: .3em .35em; vertical-align: top; border: none;
   border-bottom: 1px solid var(--border-color-primary, #ddd); }
 .nr-lib-meta { font-size: .9em; opacity: .75; }
+.nr-library tr { border: none !important; }
 .nr-library th { font-weight: 700; opacity: .8; }
 .nr-num-col { text-align: right !important; }
 .nr-copy-tag { margin-left: .4em; font-size: .75em; padding: 0 .3em; border-radius: 3px;

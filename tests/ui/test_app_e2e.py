@@ -17,13 +17,13 @@ pytestmark = pytest.mark.e2e
 gradio_client = pytest.importorskip("gradio_client")
 
 LOPEZ = "What did López Obrador say about fentanyl?"
-# (question, a phrase the cited quotes must contain) from eval/gold/seeds.jsonl
-GOLD = [
-    (LOPEZ, "denied fentanyl is made in Mexico"),
-    ("Who is Mexico's security secretary?", "Rosa Icela Rodríguez"),
-    ("Which Sinaloa cartel leader did Mexico extradite to the United States?", "Ovidio Guzmán López"),
-    ("Which governor wrote a letter to the president about the border?", "Pritzker"),
-    ("Who held up two maps during the press conference?", "Ebrard"),
+# Questions from eval/gold/seeds.jsonl
+QUESTIONS = [
+    LOPEZ,
+    "What did Garland say about fentanyl?",
+    "Which Sinaloa cartel leader did Mexico extradite to the United States?",
+    "Which governor wrote a letter to the president about the border?",
+    "Who held up two maps during the press conference?",
 ]
 
 
@@ -39,7 +39,7 @@ def _ask(client, question: str) -> tuple[str, str]:
 def _sources(bubble: str) -> list[tuple[str, str]]:
     """(article id, quote) for each source listed under an answer."""
     ids = re.findall(r'<li class="nr-source" id="[^"]+" data-article="([^"]+)"', bubble)
-    quotes = [html.unescape(q) for q in re.findall(r'<blockquote class="nr-quote">“(.*?)”</blockquote>', bubble, re.S)]
+    quotes = [html.unescape(q) for q in re.findall(r'<blockquote class="nr-quote">(.*?)</blockquote>', bubble, re.S)]
     assert len(ids) == len(quotes)
     return list(zip(ids, quotes))
 
@@ -91,15 +91,19 @@ def test_upload_then_ask_about_it(client, live_app, tmp_path):
     assert any(article_id == new_id and "40 passengers" in quote for article_id, quote in sources), bubble
 
 
-def test_eight_users_five_questions_each_get_cited_answers(live_app):
+def test_eight_users_five_questions_each_get_cited_answers(client, live_app):
+    """Under load every answer is cited and identical to the answer the same question gets alone."""
+    alone = {q: _sources(_ask(client, q)[0]) for q in QUESTIONS}
+    assert all(alone.values()), alone
+    assert any("denied fentanyl is made in Mexico" in quote for _, quote in alone[LOPEZ])
+
     def user(k: int) -> list[tuple[str, list, float]]:
         c = gradio_client.Client(live_app.url, verbose=False)
         out = []
-        for i in range(len(GOLD)):
-            question, phrase = GOLD[(k + i) % len(GOLD)]
+        for i in range(len(QUESTIONS)):
+            question = QUESTIONS[(k + i) % len(QUESTIONS)]
             began = time.perf_counter()
-            bubble, _ = _ask(c, question)
-            out.append((phrase, _sources(bubble), time.perf_counter() - began))
+            out.append((question, _sources(_ask(c, question)[0]), time.perf_counter() - began))
         return out
 
     began = time.perf_counter()
@@ -107,8 +111,8 @@ def test_eight_users_five_questions_each_get_cited_answers(live_app):
         results = [r for rs in pool.map(user, range(8)) for r in rs]
     wall = time.perf_counter() - began
     assert len(results) == 40
-    for phrase, sources, _ in results:
-        assert sources and any(phrase.lower() in quote.lower() for _, quote in sources), (phrase, sources)
+    for question, sources, _ in results:
+        assert sources == alone[question], question
     latencies = sorted(t for *_, t in results)
     print(f"40 questions from 8 users in {wall:.1f} s; latency p50 {statistics.median(latencies):.2f} s, "
           f"max {latencies[-1]:.2f} s")

@@ -87,13 +87,13 @@ def test_desktop_ask_expand_upload_and_escape(browser, live_app, tmp_path):
     OUT.mkdir(parents=True, exist_ok=True)
     tab = Page(browser, live_app.url, 1280, 1000)
     page = tab.page
-    page.locator("#nr-examples").get_by_text(LOPEZ).wait_for()  # example questions drawn from the library
+    page.locator("#nr-examples").get_by_text("López Obrador").first.wait_for()  # examples drawn from the library
 
     bubble = tab.ask(LOPEZ)
     _check_lopez_answer(bubble, _lopez_titles(live_app.settings))
     page.screenshot(path=str(OUT / "desktop-answer.png"), full_page=True)
 
-    hostile = tmp_path / "pier <b>plan</b>.txt"
+    hostile = tmp_path / "pier <b>plan.txt"
     hostile.write_text(f"{HOSTILE_TITLE}\n\n{HOSTILE_BODY}\n\nThe pier will open next spring.\n", encoding="utf-8")
     page.locator("#nr-files input[type=file]").set_input_files(str(hostile))
     page.locator("#nr-add").click()
