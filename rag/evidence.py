@@ -22,7 +22,7 @@ from typing import Sequence
 
 from index.dedupe import fold
 from rag.retrieve import STOPWORDS, Passage, content_words
-from rag.speakers import HONORIFICS, Intent, Speaker, attribute, name_tokens, same_person
+from rag.speakers import HONORIFICS, OPEN_QUOTES, opens_quote, Intent, Speaker, attribute, name_tokens, same_person
 
 NUMERIC_QUESTION = re.compile(r"\b(how (many|much|long|far|old)|what (number|percentage|share|amount)|when|what year)\b", re.I)
 NUMBER = re.compile(r"\d")
@@ -165,7 +165,7 @@ def _units(sents: list[Sentence]) -> list[list[Sentence]]:
         prev = units[-1][-1] if units else None
         continuation = (prev is not None and prev.article_id == s.article_id and prev.idx + 1 == s.idx
                         and s.para == prev.para and s.speakers and all(x.inherited for x in s.speakers)
-                        and not re.search(r"\b(he|she|they)\s+\w+ed\b|\b(he|she|they)\s+said\b", fold(s.text))
+                        and (s.text.lstrip()[:1] in OPEN_QUOTES or opens_quote(prev.text))
                         and len(units[-1]) < 3)
         if continuation:
             units[-1].append(s)

@@ -191,7 +191,7 @@ def _own_speakers(sentence: str) -> tuple[list[str], bool]:
             continue
         # Inverted: "“…,” said Blinken" / ", said US Attorney General Merrick Garland".
         if tok.folded in INVERTED_VERBS and k > 0 and tokens[k - 1].text in {",", *CLOSE_QUOTES}:
-            run = next((r for r in runs if r[0] == k + 1), None)
+            run = next((r for r in runs if k + 1 <= r[0] <= k + 2), None)  # "said US Attorney General …"
             if run:
                 names.append(_run_name(tokens, run))
     for k in range(len(tokens) - 2):
@@ -203,7 +203,7 @@ def _own_speakers(sentence: str) -> tuple[list[str], bool]:
     return names, pronoun
 
 
-def _opens_quote(sentence: str) -> bool:
+def opens_quote(sentence: str) -> bool:
     """True when the sentence leaves a quotation open (more opening than closing marks)."""
     curly = sentence.count("“") - sentence.count("”")
     return curly > 0 or (sentence.count('"') % 2 == 1 and sentence.lstrip().startswith('"'))
@@ -228,7 +228,7 @@ def attribute(sentences: Sequence[str], paragraphs: Sequence[int], lookback: int
         if not names and (pronoun or continues_quote):
             for j in range(i - 1, max(-1, i - 1 - lookback), -1):
                 same_para = paragraphs[j] == paragraphs[i]
-                if not same_para and not (starts_paragraph and paragraphs[j] == paragraphs[i] - 1):
+                if not same_para and not (pronoun and starts_paragraph and paragraphs[j] == paragraphs[i] - 1):
                     break
                 if result[j]:
                     speakers = [Speaker(s.name, inherited=True) for s in result[j]]
@@ -236,7 +236,7 @@ def attribute(sentences: Sequence[str], paragraphs: Sequence[int], lookback: int
                 if own[j][0] or own[j][1]:
                     break  # an unresolved speaker in between: do not reach past it
         result.append(speakers)
-        open_quote = (open_quote and not any(c in sentence for c in CLOSE_QUOTES)) or _opens_quote(sentence)
+        open_quote = (open_quote and not any(c in sentence for c in CLOSE_QUOTES)) or opens_quote(sentence)
     return result
 
 

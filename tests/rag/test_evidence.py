@@ -1,0 +1,85 @@
+"""Sentence selection, duplicate detection and citation assembly on hand-made articles."""
+
+from index.chunk import split_sentences
+from rag.compose import ArticleRow, build_citations, extractive_text, syndicated_copies
+from rag.evidence import Sentence, answer_sentence, near_duplicate, select
+from rag.retrieve import Passage
+from rag.speakers import attribute, parse_question
+from rag.store import Library
+
+TEXT = (
+    "Officials met in Mexico City to discuss fentanyl. "
+    "“Fentanyl is the deadliest threat we have faced,” Blinken said. "
+    "But López Obrador has denied fentanyl is made in Mexico. "
+    "He also warned that the border is overwhelmed. "
+    "The weather was mild."
+)
+
+
+def article_sentences(article_id: str, text: str) -> list[Sentence]:
+    out = [Sentence(article_id, i, sp.para, sp.start, sp.end, text[sp.start:sp.end])
+           for i, sp in enumerate(split_sentences(text))]
+    for s, speakers in zip(out, attribute([s.text for s in out], [s.para for s in out])):
+        s.speakers = speakers
+    return out
+
+
+def whole_passage(article_id: str, text: str) -> Passage:
+    return Passage(f"{article_id}-c0", article_id, 0, len(text), text, None, 0, 0.03, 0.6)
+
+
+def test_near_duplicates_ignore_honorifics_and_small_edits():
+    assert near_duplicate("Mr. López Obrador has denied fentanyl is made in Mexico.",
+                          "López Obrador has denied fentanyl is made in Mexico.")
+    assert not near_duplicate("López Obrador has denied fentanyl is made in Mexico.",
+                              "Blinken said fentanyl is the deadliest threat in Mexico.")
+
+
+def test_speech_question_selects_only_the_persons_sentences():
+    sents = {"a": article_sentences("a", TEXT)}
+    q = "What did López Obrador say about fentanyl?"
+    chosen = select(q, parse_question(q), [whole_passage("a", TEXT)], sents, top_k=4)
+    texts = [e.text for e in chosen]
+    assert texts[0] == "But López Obrador has denied fentanyl is made in Mexico."
+    assert all("Blinken" not in t for t in texts)  # Blinken's quote is not his
+
+
+def test_speech_question_about_an_unspoken_topic_selects_nothing():
+    sents = {"a": article_sentences("a", TEXT)}
+    q = "What did López Obrador say about tariffs?"
+    assert select(q, parse_question(q), [whole_passage("a", TEXT)], sents, top_k=4) == []
+
+
+def test_factoid_prefers_the_sentence_with_the_terms():
+    sents = {"a": article_sentences("a", TEXT)}
+    chosen = select("Where did officials meet?", None, [whole_passage("a", TEXT)], sents, top_k=4)
+    assert chosen[0].text.startswith("Officials met in Mexico City")
+
+
+def test_citations_quote_exact_spans_and_list_syndicated_copies(tmp_path):
+    copy_text = TEXT.replace("But López Obrador", "But Mr. López Obrador")
+    db = Library(tmp_path, create=True).connect()
+    for aid, text in (("a", TEXT), ("b", copy_text)):
+        db.execute("INSERT INTO articles(id, source_key, title, source, hash, grp, text, added_at) "
+                   "VALUES (?,?,?,?,?,?,?,0)", (aid, aid, f"Title {aid}", f"Source {aid}", aid, "g", text))
+        for s in article_sentences(aid, text):
+            db.execute("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
+                       (aid, s.idx, s.para, s.start, s.end))
+    articles = {aid: ArticleRow(aid, f"Title {aid}", f"Source {aid}", None, None, "g", t)
+                for aid, t in (("a", TEXT), ("b", copy_text))}
+    sents = {"a": article_sentences("a", TEXT)}
+    q = "What did López Obrador say about fentanyl?"
+    evidence = select(q, parse_question(q), [whole_passage("a", TEXT)], sents, top_k=2)
+    citations = build_citations(db, evidence, articles)
+    assert [c.number for c in citations] == list(range(1, len(citations) + 1))
+    first = citations[0]
+    assert TEXT[first.start:first.end] == first.quote and first.passage == TEXT
+    (copy,) = first.also_in
+    assert copy.article_id == "b" and copy_text[copy.start:copy.end].startswith("But Mr. López Obrador has denied")
+    assert syndicated_copies(db, ArticleRow("x", "t", None, None, None, None, "z"), "anything") == ()
+
+
+def test_extractive_text_marks_every_sentence():
+    text = extractive_text(["But it rained.", "“It did,” he said.\nAgain."])
+    assert text == "It rained. [1] “It did,” he said. Again. [2]"
+    assert answer_sentence("However, it rained.") == "It rained."

@@ -1,0 +1,34 @@
+"""Follow-up questions resolved against the conversation, without an LLM."""
+
+from rag.followup import resolve
+
+HISTORY = [{"role": "user", "content": "What did Garland say about fentanyl?"},
+           {"role": "assistant", "content": "“Fentanyl is the deadliest drug threat,” Garland said. [1]"}]
+
+
+def test_what_about_carries_the_person():
+    assert resolve("And what about firearms?", HISTORY) == "What did Garland say about firearms?"
+
+
+def test_what_about_a_name_carries_the_topic():
+    assert resolve("What about Blinken?", HISTORY) == "What did Blinken say about fentanyl?"
+
+
+def test_pronouns_are_replaced_by_the_person():
+    assert resolve("Did he mention firearms?", HISTORY) == "Did Garland mention firearms?"
+
+
+def test_what_else():
+    assert resolve("What else?", HISTORY) == "What did Garland say about fentanyl?"
+
+
+def test_chains_of_followups_resolve_in_turn():
+    history = HISTORY + [{"role": "user", "content": "And what about firearms?"}, {"role": "assistant", "content": "…"}]
+    assert resolve("What about Blinken?", history) == "What did Blinken say about firearms?"
+
+
+def test_self_contained_questions_and_no_history_are_unchanged():
+    q = "How many asylum applications does Mexico process a year?"
+    assert resolve(q, HISTORY) == q
+    assert resolve("And what about firearms?", None) == "And what about firearms?"
+    assert resolve(q, [{"role": "system"}, "junk"]) == q

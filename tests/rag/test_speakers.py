@@ -1,0 +1,69 @@
+"""Speaker attribution, name folding and question parsing on hand-made sentences."""
+
+from rag.speakers import Intent, attribute, mentions, parse_question, same_person
+
+
+def names(sentences, paragraphs=None):
+    paragraphs = paragraphs or [0] * len(sentences)
+    return [[s.name for s in ss] for ss in attribute(sentences, paragraphs)]
+
+
+def test_parse_question_variants():
+    assert parse_question("What did López Obrador say about fentanyl?") == Intent("López Obrador", "fentanyl")
+    assert parse_question("what did lopez obrador say about fentanyl") == Intent("lopez obrador", "fentanyl")
+    assert parse_question("What has Garland said on firearms?") == Intent("Garland", "firearms")
+    assert parse_question("What did Blinken say?") == Intent("Blinken", None)
+    assert parse_question("What was Blinken's position on migration?") == Intent("Blinken", "migration")
+    assert parse_question("How many asylum applications does Mexico process a year?") is None
+    assert parse_question("What did the two maps show?") is None
+
+
+def test_names_fold_accents_case_and_honorifics():
+    assert same_person("lopez obrador", "President Andrés Manuel López Obrador")
+    assert same_person("Obrador", "Mr. López Obrador")
+    assert same_person("LÓPEZ OBRADOR", "Lopez Obrador")
+    assert not same_person("López Obrador", "Ovidio Guzmán López")
+    assert not same_person("Garland", "Blinken")
+    assert mentions("lopez obrador", "But Mr. López Obrador’s call was snubbed.")
+
+
+def test_reporting_verbs_bind_the_right_name():
+    got = names([
+        "But despite Blinken's claims that the U.S. and Mexico must work together, Lopez Obrador has often said "
+        "that American politicians shouldn't use Mexico as a \"scapegoat\".",
+        "“We are working to disrupt the supply,” said US Attorney General Merrick Garland.",
+        "According to Secretary of State Antony Blinken, overdoses are the leading cause of death.",
+        "Barcena told the United Nations last week that Lopez Obrador wants to meet with Biden.",
+        "The talks come as the United States also grapples with a crisis of synthetic opioids.",
+    ], [0, 1, 2, 3, 4])
+    assert got[0] == ["Lopez Obrador"]  # Blinken's claims are not his words here
+    assert got[1][0].endswith("Merrick Garland")
+    assert got[2][0].endswith("Antony Blinken")
+    assert got[3] == ["Barcena"]  # López Obrador is mentioned, not quoted
+    assert got[4] == []  # "United States" is not "X states"
+
+
+def test_pronoun_and_quote_followups_inherit_within_the_paragraph():
+    sentences = [
+        "“This is the weapons pandemic,” Ebrard said in Spanish.",
+        "“If we reduce this, violence will go down,” he said.",
+        "“Fortunately, we do not have excessive addictions,” López Obrador said.",
+        "“We regret what is happening in the United States.",
+        "We do not have that.”",
+        "“We are busy,” said Andrew Rudman.",
+        "He added that officials would discuss Mr. López Obrador’s call for a summit.",
+    ]
+    got = names(sentences, [0, 0, 1, 1, 1, 2, 2])
+    assert got[1] == ["Ebrard"]
+    assert got[3] == got[4] == ["López Obrador"]
+    assert got[6] == ["Andrew Rudman"]  # "he" is Rudman, though López Obrador is named
+
+
+def test_pronoun_does_not_cross_into_an_unrelated_paragraph():
+    got = names(["“Prices rose,” Garland said.", "The weather was fine.", "He added that it rained."], [0, 1, 1])
+    assert got[2] == []
+
+
+def test_he_added_opening_a_paragraph_reaches_the_previous_one():
+    got = names(["“Three challenges,” Mr. Garland said.", "“Fentanyl is the deadliest threat,” he added."], [3, 4])
+    assert got[1] == ["Mr. Garland"]
