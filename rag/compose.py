@@ -42,7 +42,7 @@ def syndicated_copies(db, article: ArticleRow, quote: str) -> tuple[SyndicatedCo
     ids = [r[0] for r in db.execute("SELECT id FROM articles WHERE grp = ? AND id != ?", (article.grp, article.id))]
     others = load_articles(db, ids)
     copies = []
-    for aid, sents in load_sentences(db, ids, {k: v.text for k, v in others.items()}).items():
+    for aid, sents in load_sentences(db, ids, {k: v.text for k, v in others.items()}, speakers=False).items():
         match = next((s for s in sents if near_duplicate(quote, s.text)), None)
         if match:
             o = others[aid]

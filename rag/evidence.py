@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Sequence
 
-from index.dedupe import fold
-from rag.retrieve import STOPWORDS, Passage, content_words
+from rag.retrieve import Passage, content_words, fast_fold
 from rag.speakers import HONORIFICS, OPEN_QUOTES, opens_quote, Intent, Speaker, attribute, name_tokens, same_person
 
 NUMERIC_QUESTION = re.compile(r"\b(how (many|much|long|far|old)|what (number|percentage|share|amount)|when|what year)\b", re.I)
@@ -42,7 +41,7 @@ def stems(text: str) -> set[str]:
 
 
 def token_set(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", fold(text)) if w not in HONORIFICS}
+    return {w for w in re.findall(r"\w+", fast_fold(text)) if w not in HONORIFICS}
 
 
 def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
@@ -85,17 +84,26 @@ class Evidence:
         return " ".join(s.text for s in self.sentences)
 
 
-def load_sentences(db, article_ids: Sequence[str], texts: dict[str, str]) -> dict[str, list[Sentence]]:
-    """All sentences of the given articles, in order, with speakers attributed."""
+def load_sentences(db, article_ids: Sequence[str], texts: dict[str, str], *, speakers: bool = True
+                   ) -> dict[str, list[Sentence]]:
+    """All sentences of the given articles, in order, with speakers attributed unless `speakers` is False."""
     out: dict[str, list[Sentence]] = {}
     for aid in article_ids:
-        rows = db.execute("SELECT idx, para, start, end FROM sentences WHERE article_id = ? ORDER BY idx", (aid,)).fetchall()
+        rows = tuple(tuple(r) for r in db.execute(
+            "SELECT idx, para, start, end FROM sentences WHERE article_id = ? ORDER BY idx", (aid,)))
         text = texts[aid]
         sents = [Sentence(aid, r[0], r[1], r[2], r[3], text[r[2]:r[3]]) for r in rows]
-        for s, speakers in zip(sents, attribute([s.text for s in sents], [s.para for s in sents])):
-            s.speakers = speakers
+        if speakers:
+            for s, found in zip(sents, _attribution(text, rows)):
+                s.speakers = list(found)
         out[aid] = sents
     return out
+
+
+@lru_cache(maxsize=2048)
+def _attribution(text: str, rows: tuple) -> tuple[tuple[Speaker, ...], ...]:
+    """Speakers per sentence, cached: an article's text and spans fully determine them."""
+    return tuple(tuple(x) for x in attribute([text[r[2]:r[3]] for r in rows], [r[1] for r in rows]))
 
 
 def _candidates(passages: Sequence[Passage], sentences: dict[str, list[Sentence]]) -> list[Sentence]:

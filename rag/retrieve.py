@@ -30,10 +30,15 @@ STOPWORDS = frozenset(
 WORD = re.compile(r"\w+")
 
 
+def fast_fold(text: str) -> str:
+    """`index.dedupe.fold`, with a shortcut for plain ASCII text (most of it)."""
+    return text.lower() if text.isascii() else fold(text)
+
+
 def content_words(text: str) -> list[str]:
     """Folded words of `text` that carry meaning, in order, without repeats."""
     seen: dict[str, None] = {}
-    for w in WORD.findall(fold(text)):
+    for w in WORD.findall(fast_fold(text)):
         if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
             seen.setdefault(w, None)
     return list(seen)

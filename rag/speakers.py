@@ -140,7 +140,8 @@ class _Token:
 
 
 def _tokens(sentence: str) -> list[_Token]:
-    return [_Token(m.group(), fold(m.group()).rstrip("."), m.start()) for m in TOKEN.finditer(sentence)]
+    return [_Token(t, (t.lower() if t.isascii() else fold(t)).rstrip("."), m.start())
+            for m in TOKEN.finditer(sentence) for t in (m.group(),)]
 
 
 def _name_runs(tokens: list[_Token]) -> list[tuple[int, int]]:
