@@ -271,5 +271,8 @@ def build_app(settings: Settings) -> gr.Blocks:
 
 def launch(app: gr.Blocks, settings: Settings, **kwargs) -> None:
     """Serve `app` on settings.host:port with the page's CSS, offline, uploads capped per file."""
-    app.launch(server_name=settings.host, server_port=settings.port, css=render.CSS,
+    # System fonts: nothing to fetch, and no half-loaded web font in some browsers.
+    theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                              font_mono=["ui-monospace", "monospace"])
+    app.launch(server_name=settings.host, server_port=settings.port, css=render.CSS, theme=theme,
                max_file_size=f"{MAX_FILE_MB}mb", footer_links=["api"], show_error=True, **kwargs)

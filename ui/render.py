@@ -120,7 +120,8 @@ def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str)
         f'<td class="nr-lib-title">{_e(a.title)}'
         + ('<span class="nr-copy-tag" title="a syndicated copy of another article">copy</span>'
            if a.group and a.group != a.id else "")
-        + f'<div class="nr-lib-meta">{_meta(a.source or "unknown publisher", a.date or "undated")}</div></td>'
+        + (f'<div class="nr-lib-meta">{_meta(a.source, a.date)}</div>' if a.source or a.date else "") + "</td>"
+
         f'<td class="nr-num-col">{a.chunks}</td></tr>'
         for a in articles
     )
@@ -191,7 +192,7 @@ details.nr-details summary { cursor: pointer; font-size: .85em; color: var(--col
 .nr-library tr { border: none !important; }
 .nr-library th { font-weight: 700; opacity: .8; }
 .nr-num-col { text-align: right !important; }
-.nr-copy-tag { margin-left: .4em; font-size: .75em; padding: 0 .3em; border-radius: 3px;
+.nr-copy-tag { white-space: nowrap; margin-left: .4em; font-size: .75em; padding: 0 .3em; border-radius: 3px;
   background: var(--background-fill-secondary, #eee); }
 .nr-upload ul { margin: .3em 0 0 1.2em; }
 .nr-upload.nr-warn { color: #7a4d00; }

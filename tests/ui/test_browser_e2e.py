@@ -57,6 +57,7 @@ class Page:
         self.page.locator("#nr-ask").click()
         done = self.page.locator("#nr-chat .nr-answer:not(.nr-streaming)").nth(bubbles_before)
         done.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        self.page.wait_for_timeout(800)  # let the Chatbot finish its scroll to the new message
         return done
 
     def hosts(self) -> set[str]:
@@ -76,7 +77,12 @@ def _check_lopez_answer(bubble, titles: set[str]) -> None:
     mark.wait_for()
     assert QUOTE in mark.inner_text() and mark.is_visible()
     assert mark.evaluate("m => getComputedStyle(m).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
-    quoted.scroll_into_view_if_needed()
+    mark.evaluate("m => m.scrollIntoView({block: 'center'})")  # for the screenshot
+    bubble.page.wait_for_timeout(300)
+    top, bottom = bubble.page.locator("#nr-chat").evaluate(
+        "c => { const r = c.getBoundingClientRect(); return [r.top, r.bottom]; }")
+    box = mark.bounding_box()
+    assert top <= box["y"] and box["y"] + box["height"] <= bottom, "the highlighted quote is not in view"
 
 
 def _lopez_titles(settings) -> set[str]:
@@ -91,7 +97,8 @@ def test_desktop_ask_expand_upload_and_escape(browser, live_app, tmp_path):
 
     bubble = tab.ask(LOPEZ)
     _check_lopez_answer(bubble, _lopez_titles(live_app.settings))
-    page.screenshot(path=str(OUT / "desktop-answer.png"), full_page=True)
+    page.screenshot(path=str(OUT / "desktop-answer.png"))  # the expanded source, highlight in view
+    page.screenshot(path=str(OUT / "desktop-page.png"), full_page=True)
 
     hostile = tmp_path / "pier <b>plan.txt"
     hostile.write_text(f"{HOSTILE_TITLE}\n\n{HOSTILE_BODY}\n\nThe pier will open next spring.\n", encoding="utf-8")
@@ -117,5 +124,6 @@ def test_mobile_layout_answer(browser, live_app):
     _check_lopez_answer(bubble, _lopez_titles(live_app.settings))
     width = tab.page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 390, f"the page scrolls sideways on a phone ({width} px)"
-    tab.page.screenshot(path=str(OUT / "mobile-answer.png"), full_page=True)
+    tab.page.screenshot(path=str(OUT / "mobile-answer.png"))
+    tab.page.screenshot(path=str(OUT / "mobile-page.png"), full_page=True)
     assert tab.dialogs == [] and tab.hosts() <= {urlparse(live_app.url).netloc}
