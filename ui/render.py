@@ -120,9 +120,8 @@ def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str)
         f'<td class="nr-lib-title">{_e(a.title)}'
         + ('<span class="nr-copy-tag" title="a syndicated copy of another article">copy</span>'
            if a.group and a.group != a.id else "")
-        + (f'<div class="nr-lib-meta">{_meta(a.source, a.date)}</div>' if a.source or a.date else "") + "</td>"
-
-        f'<td class="nr-num-col">{a.chunks}</td></tr>'
+        + (f'<div class="nr-lib-meta">{_meta(a.source, a.date)}</div>' if a.source or a.date else "")
+        + f'</td><td class="nr-num-col">{a.chunks}</td></tr>'
         for a in articles
     )
     totals = f"{n_articles} article{'s' if n_articles != 1 else ''} · {n_chunks} chunks · model {_e(model)}"
