@@ -113,7 +113,7 @@ class Assistant:
         articles = load_articles(db, article_ids)
         sentences = load_sentences(db, list(articles), {k: a.text for k, a in articles.items()})
         evidence = select(resolved, intent, [p for p in passages if p.article_id in articles], sentences,
-                          top_k or self.settings.top_k)
+                          top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage)
         t = lap("select", t)
         if not evidence:
             return self._abstain(text, resolved, timings, t0)

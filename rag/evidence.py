@@ -183,8 +183,13 @@ def _units(sents: list[Sentence]) -> list[list[Sentence]]:
 
 
 def select(question: str, intent: Intent | None, passages: Sequence[Passage],
-           sentences: dict[str, list[Sentence]], top_k: int, min_ratio: float = 0.6) -> list[Evidence]:
-    """The smallest set of evidence units that answers, best first; empty when nothing answers."""
+           sentences: dict[str, list[Sentence]], top_k: int, min_ratio: float = 0.6,
+           min_coverage: float = 0.4) -> list[Evidence]:
+    """The smallest set of evidence units that answers, best first; empty when nothing answers.
+
+    Outside "what did X say" questions, the best sentence must hold at least `min_coverage`
+    of the question's words (weighted by rarity), or nothing is taken to answer.
+    """
     pool = _candidates(passages, sentences)
     if not pool:
         return []
@@ -198,8 +203,11 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         cover = _coverage(terms, s.stems, idf)
         if cover <= 0:
             continue
-        score = cover + 0.15 * _rank_bonus(s) + (0.1 if numeric and NUMBER.search(s.text) else 0.0)
-        scored.append(Evidence([s], score, cover))
+        # A number is half the answer to "how many / how long" questions.
+        cover += 0.15 if numeric and NUMBER.search(s.text) else 0.0
+        scored.append(Evidence([s], cover + 0.15 * _rank_bonus(s), cover))
+    if not scored or max(e.topical for e in scored) < min_coverage:
+        return []
     return _pick(scored, top_k, min_ratio)
 
 

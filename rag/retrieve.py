@@ -69,6 +69,7 @@ class RetrievalConfig:
     bm25_weight: float = 1.0
     passages: int = 8  # fused passages handed to evidence selection
     min_similarity: float = 0.2  # below this best dense cosine, nothing in the index is about the question
+    min_coverage: float = 0.4  # share of the question's (rarity-weighted) words the best sentence must hold
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ REPORTING_VERBS = frozenset(
     suggested suggests predicted predicts vowed vows promised promises pledged stressed stresses emphasized
     replied replies responded responds answered tweeted posted recalled cautioned complained conceded contended
     maintained maintains remarked reiterated rejected dismissed blamed accused agreed disagreed continued asked
-    testified estimated reported""".split()
+    testified estimated reported opposes opposed supports supported favors favored rejects""".split()
 )
 # Verbs that can put the speaker after them: "“…,” said Blinken".
 INVERTED_VERBS = frozenset("said says added wrote asked continued explained told noted recalled replied".split())
