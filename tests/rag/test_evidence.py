@@ -52,7 +52,7 @@ def test_speech_question_about_an_unspoken_topic_selects_nothing():
 
 def test_factoid_prefers_the_sentence_with_the_terms():
     sents = {"a": article_sentences("a", TEXT)}
-    chosen = select("Where did officials meet?", None, [whole_passage("a", TEXT)], sents, top_k=4)
+    chosen = select("Where did officials discuss fentanyl?", None, [whole_passage("a", TEXT)], sents, top_k=4)
     assert chosen[0].text.startswith("Officials met in Mexico City")
 
 
@@ -83,3 +83,8 @@ def test_extractive_text_marks_every_sentence():
     text = extractive_text(["But it rained.", "“It did,” he said.\nAgain."])
     assert text == "It rained. [1] “It did,” he said. Again. [2]"
     assert answer_sentence("However, it rained.") == "It rained."
+
+
+def test_factoid_with_too_little_of_the_question_selects_nothing():
+    sents = {"a": article_sentences("a", TEXT)}
+    assert select("What is the population of Guatemala City?", None, [whole_passage("a", TEXT)], sents, top_k=4) == []
