@@ -28,7 +28,7 @@ from rag.evidence import load_sentences, select
 from rag.followup import resolve
 from rag.retrieve import STOPWORDS, HybridRetriever, RetrievalConfig, content_words
 from rag.settings import Settings
-from rag.speakers import name_tokens, parse_question, speaker_names
+from rag.speakers import name_tokens, parse_question
 from rag.store import IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest
 from rag.types import Answer, Filters
 

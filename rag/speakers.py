@@ -240,13 +240,3 @@ def attribute(sentences: Sequence[str], paragraphs: Sequence[int], lookback: int
         open_quote = (open_quote and not any(c in sentence for c in CLOSE_QUOTES)) or opens_quote(sentence)
     return result
 
-
-def mentions(person: str, sentence: str) -> bool:
-    """True when the person's surname occurs in the sentence (folded)."""
-    surname = name_tokens(person)[-1:] or [""]
-    return surname[0] in {t.folded.strip("'’").removesuffix("'s").removesuffix("’s") for t in _tokens(sentence)}
-
-
-def speaker_names(sentence: str) -> list[str]:
-    """Names bound to a reporting verb in one sentence, without context (for library summaries)."""
-    return _own_speakers(sentence)[0]
