@@ -35,12 +35,16 @@ from rag.types import Answer, Filters
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut before anything else runs
+SPEAKER_SAMPLE = 50  # articles scanned for quoted people when describing the library
 NOT_FOUND = "I could not find this in your articles."
 FOREIGN_STOPWORDS = frozenset(
     "que qué el los las del sobre dijo por para una est les des une sur dit der die das und ist nicht ein eine mit".split()
 )
 # Headline words that are not topics.
-GENERIC_TITLE_WORDS = frozenset("seek seeks meet meets discuss talks says amid leaders top new news update report".split())
+GENERIC_TITLE_WORDS = frozenset(
+    """seek seeks meet meets discuss talks says amid leaders top new news update report best week live game games
+    deals deal review today first more year years time latest""".split()
+)
 ENGLISH_HINTS = STOPWORDS | {"say", "said", "about", "what", "who", "how"}
 
 
@@ -173,9 +177,11 @@ class Assistant:
         n = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         # Topics: title words written in lower case in the text (common nouns, not places or names).
         title_words = Counter(w for r in rows for w in set(content_words(r["title"])) if len(w) > 3 and not w.isdigit())
-        lowered = {w for w in title_words if any(re.search(rf"\b{re.escape(w)}\b", r["text"]) for r in rows[:50])}
+        lowered = {w for r in rows[:SPEAKER_SAMPLE] for w in re.findall(r"\b[a-z]{4,}\b", r["text"])}
         topics = [w for w, _ in title_words.most_common() if w in lowered and w not in GENERIC_TITLE_WORDS][:12]
-        sentences = load_sentences(db, [r["id"] for r in rows], {r["id"]: r["text"] for r in rows})
+        # Who is quoted: the latest articles are a fair sample and keep this under a second or two.
+        sample = rows[:SPEAKER_SAMPLE]
+        sentences = load_sentences(db, [r["id"] for r in sample], {r["id"]: r["text"] for r in sample})
         people: Counter = Counter()
         forms: dict[str, Counter] = {}
         said_words: dict[str, Counter] = {}
@@ -194,8 +200,9 @@ class Assistant:
         pairs = []
         for key, _ in people.most_common(8):
             form = max(forms[key].items(), key=lambda kv: (len(kv[0].split()) >= 2, sum(not c.isascii() for c in kv[0]), kv[1]))[0]
-            topic = max(topics, key=lambda w: (said_words[key][w] + said_words[key][w + "s"] + said_words[key][w.rstrip("s")]), default=None)
-            if topic:
+            counts = {w: said_words[key][w] + said_words[key][w + "s"] + said_words[key][w.rstrip("s")] for w in topics}
+            topic = max(topics, key=counts.get, default=None)
+            if topic and counts[topic] >= 2:  # the person really spoke about it
                 pairs.append((form, topic))
         sources = [s for s, _ in Counter(r["source"] for r in rows if r["source"]).most_common(3)]
         dates = sorted(r["date"] for r in rows if r["date"])
