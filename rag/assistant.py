@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from rag.compose import build_citations, extractive_text, load_articles
-from rag.embedder import load_embedder
+from rag.embedder import ModelError, load_embedder
 from rag.evidence import load_sentences, select
 from rag.followup import resolve
-from rag.retrieve import STOPWORDS, HybridRetriever, RetrievalConfig, content_words
+from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words
 from rag.settings import Settings
 from rag.speakers import name_tokens, parse_question
-from rag.store import IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest
+from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest
 from rag.types import Answer, Filters
 
 log = logging.getLogger(__name__)
@@ -130,6 +130,20 @@ class Assistant:
         timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
         return Answer(question=text, text=answer_text, citations=citations, timings=timings,
                       resolved_question=resolved)
+
+    def retrieve(self, question: str, top_k: int = 10, filters: Filters | None = None) -> list[RankedPassage]:
+        """The fused passage ranking alone (no answer), for retrieval metrics and debugging.
+
+            [p.title for p in assistant.retrieve("fentanyl made in Mexico", top_k=5)]
+        """
+        text, error = clean_question(question)
+        if error:
+            return []
+        passages, _ = self.retriever.retrieve(text, self.embedder.encode([text])[0], filters, limit=top_k)
+        articles = load_articles(self.library.connect(), list(dict.fromkeys(p.article_id for p in passages)))
+        return [RankedPassage(p.rank, p.chunk_id, p.article_id, articles[p.article_id].title,
+                              articles[p.article_id].source, articles[p.article_id].date, p.text, p.start, p.end,
+                              p.score) for p in passages if p.article_id in articles]
 
     def _unknown_names(self, question: str, intent) -> str | None:
         """A name the question relies on that no article contains (checked in the keyword index)."""
@@ -266,7 +280,10 @@ def query(question: str, *, history: Sequence[Mapping] | None = None, top_k: int
             assistant = open_assistant(Settings.load())
         return assistant.query(question, history=history, top_k=top_k, filters=filters)
     except Exception as exc:  # one line for the user; the process keeps serving
-        log.exception("query failed")
+        if isinstance(exc, (IndexNotFoundError, IndexMismatchError, ModelError)):
+            log.warning("query: %s", exc)  # expected: the message says what to do
+        else:
+            log.exception("query failed")
         message = (str(exc).splitlines() or [type(exc).__name__])[0]
         return Answer(question=question if isinstance(question, str) else "", text=message, abstained=True,
                       error=message)

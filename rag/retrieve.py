@@ -123,6 +123,22 @@ def sql_where(filters: Filters | None) -> tuple[str, list]:
     return " AND " + " AND ".join(parts), params
 
 
+@dataclass(frozen=True)
+class RankedPassage:
+    """A retrieved passage with its article's metadata, as `Assistant.retrieve` returns it."""
+
+    rank: int
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    text: str
+    start: int
+    end: int
+    score: float
+
+
 class HybridRetriever:
     """Dense + BM25 over one index, fused; syndicated copies of a chunk collapsed into the best ranked.
 
@@ -167,8 +183,11 @@ class HybridRetriever:
         ).fetchall()
         return [r[0] for r in rows]
 
-    def retrieve(self, question: str, vector, filters: Filters | None = None) -> tuple[list[Passage], float]:
-        """Fused passages (committed chunks only) and the best dense similarity seen."""
+    def retrieve(self, question: str, vector, filters: Filters | None = None,
+                 limit: int | None = None) -> tuple[list[Passage], float]:
+        """Fused passages (at most `limit`, default `config.passages`; committed chunks only) and the best
+        dense similarity seen."""
+        limit = limit or self.config.passages
         dense = self.dense(vector, filters)
         similarity = dict(dense)
         fused = rrf([[cid for cid, _ in dense], self.keyword(question, filters)],
@@ -191,7 +210,7 @@ class HybridRetriever:
                 continue
             passages.append(Passage(cid, row["article_id"], row["start"], row["end"], row["text"], row["dup_of"],
                                     len(passages), score, similarity.get(cid)))
-            if len(passages) >= self.config.passages:
+            if len(passages) >= limit:
                 break
         best = max((s for _, s in dense if s is not None and _ in rows), default=0.0)
         return passages, best

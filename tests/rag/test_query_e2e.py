@@ -127,3 +127,11 @@ def test_library_description(seeds_index):
     assistant = open_assistant(seeds_index)
     assert "What did López Obrador say about fentanyl?" in assistant.example_questions(4)
     assert "5 articles" in assistant.coverage()
+
+
+def test_retrieve_ranks_passages_with_metadata(seeds_index):
+    from rag import open_assistant
+
+    passages = open_assistant(seeds_index).retrieve("How many asylum applications does Mexico process a year?", top_k=5)
+    assert 1 <= len(passages) <= 5 and [p.rank for p in passages] == list(range(len(passages)))
+    assert "140,000 asylum applications" in passages[0].text and passages[0].source == "Agence France-Presse"
