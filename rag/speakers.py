@@ -95,7 +95,7 @@ _SPEECH_VERBS = (
 SPEECH_QUESTION = re.compile(
     r"^\s*(?:and\s+|so\s+|but\s+)?(?:what|how|why|when|where)?\s*(?:else\s+|exactly\s+)?"
     r"(?:did|does|do|has|have|had)\s+(?P<person>.+?)\s+(?:(?:also|ever|really|actually|recently|publicly)\s+)?"
-    rf"(?:{_SPEECH_VERBS})\w*\b(?:\s+(?:about|on|regarding|concerning|of|to|in relation to|with regard to)\s+"
+    rf"(?:{_SPEECH_VERBS})\w*\b(?:\s+(?:anything|something|much|else))?(?:\s+(?:about|on|regarding|concerning|of|to|in relation to|with regard to)\s+"
     r"(?P<topic>.+?))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )

@@ -13,6 +13,7 @@ def test_parse_question_variants():
     assert parse_question("what did lopez obrador say about fentanyl") == Intent("lopez obrador", "fentanyl")
     assert parse_question("What has Garland said on firearms?") == Intent("Garland", "firearms")
     assert parse_question("What did Blinken say?") == Intent("Blinken", None)
+    assert parse_question("Did Blinken say anything about trade?") == Intent("Blinken", "trade")
     assert parse_question("What was Blinken's position on migration?") == Intent("Blinken", "migration")
     assert parse_question("How many asylum applications does Mexico process a year?") is None
     assert parse_question("What did the two maps show?") is None
