@@ -253,7 +253,19 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
     # Nothing the person said touches the topic directly: they did not speak about it here.
     if topic and not any(_coverage(topic, s.stems | _fuzzy(topic, s.text), idf) > 0 for e in scored for s in e.sentences):
         return []
-    return _pick(scored, top_k, min_ratio=0.0)
+    chosen = _pick(scored, top_k, min_ratio=0.0)
+    # Best first, but a follow-up ("He added …") goes right after its antecedent when both are cited.
+    def follows(f: Evidence, a: Evidence) -> bool:
+        return (f is not a and f.first.article_id == a.first.article_id and all(sp.inherited for sp in f.first.speakers)
+                and 0 < f.first.idx - a.sentences[-1].idx <= 3)
+
+    ordered: list[Evidence] = []
+    for e in chosen:
+        if e in ordered:
+            continue
+        ordered += [a for a in chosen if a not in ordered and follows(e, a)][:1] + [e]
+        ordered += sorted((f for f in chosen if f not in ordered and follows(f, e)), key=lambda f: f.first.idx)
+    return ordered
 
 
 def _pick(scored: list[Evidence], top_k: int, min_ratio: float) -> list[Evidence]:

@@ -88,3 +88,11 @@ def test_extractive_text_marks_every_sentence():
 def test_factoid_with_too_little_of_the_question_selects_nothing():
     sents = {"a": article_sentences("a", TEXT)}
     assert select("What is the population of Guatemala City?", None, [whole_passage("a", TEXT)], sents, top_k=4) == []
+
+
+def test_a_pronoun_follow_up_is_placed_after_its_antecedent():
+    sents = {"a": article_sentences("a", TEXT)}
+    q = "What did López Obrador say about the border?"
+    texts = [e.text for e in select(q, parse_question(q), [whole_passage("a", TEXT)], sents, top_k=4)]
+    assert texts == ["But López Obrador has denied fentanyl is made in Mexico.",
+                     "He also warned that the border is overwhelmed."]
