@@ -206,9 +206,37 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         # A number is half the answer to "how many / how long" questions.
         cover += 0.15 if numeric and NUMBER.search(s.text) else 0.0
         scored.append(Evidence([s], cover + 0.15 * _rank_bonus(s), cover))
-    if not scored or max(e.topical for e in scored) < min_coverage:
+    if not scored:
         return []
-    return _pick(scored, top_k, min_ratio)
+    if max(e.topical for e in scored) >= min_coverage:
+        return _pick(scored, top_k, min_ratio)
+    return _cover(terms, scored, idf, top_k, min_coverage)
+
+
+def _cover(terms: set[str], scored: list[Evidence], idf: dict[str, float], top_k: int,
+           min_coverage: float, min_gain: float = 0.08) -> list[Evidence]:
+    """Sentences that answer a many-part question together when no single one does.
+
+    Multi-hop questions ("... according to Fortune, and ... as reported by The Age")
+    spread their words over sentences of several articles. Greedy set cover: take the
+    sentence that adds the most uncovered question weight, while each adds at least
+    `min_gain`; answer only if together they reach `min_coverage`.
+    """
+    covered: set[str] = set()
+    chosen: list[Evidence] = []
+    candidates = sorted(scored, key=lambda e: -e.score)
+    while len(chosen) < top_k:
+        best, gain = None, min_gain
+        for e in candidates:
+            g = _coverage(terms - covered, e.first.stems, idf) * _coverage(terms, terms - covered, idf)
+            if g > gain and not any(near_duplicate(e.text, c.text) for c in chosen):
+                best, gain = e, g
+        if best is None:
+            break
+        chosen.append(best)
+        covered |= terms & best.first.stems
+        candidates.remove(best)
+    return chosen if chosen and _coverage(terms, covered, idf) >= min_coverage else []
 
 
 def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, list[Sentence]],

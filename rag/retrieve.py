@@ -10,6 +10,7 @@ going through llama-index node objects would add its per-node overhead to every 
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -63,10 +64,12 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int) -> 
 class RetrievalConfig:
     """Knobs the evaluation tunes. `candidates`: passages each side contributes before fusion."""
 
-    candidates: int = 20
-    rrf_k: int = 60
+    # Tuned on MultiHop-RAG dev (bench/tune_multihop.py): BM25 is the stronger side on news
+    # (names, numbers, publishers), so it weighs 3x; a small k trusts the top ranks.
+    candidates: int = 60
+    rrf_k: int = 10
     dense_weight: float = 1.0
-    bm25_weight: float = 1.0
+    bm25_weight: float = 3.0
     passages: int = 8  # fused passages handed to evidence selection
     min_similarity: float = 0.2  # below this best dense cosine, nothing in the index is about the question
     min_coverage: float = 0.4  # share of the question's (rarity-weighted) words the best sentence must hold
@@ -139,6 +142,25 @@ class RankedPassage:
     score: float
 
 
+def interleave_sources(fused: list[tuple[str, float]], source_of: dict[str, str | None],
+                       named: Sequence[str]) -> list[tuple[str, float]]:
+    """Take the best passage of each named publisher in turn, then the rest in fused order.
+
+    Multi-source questions ("... according to Fortune, and ... as reported by The Age")
+    need evidence from each publisher; a plain fused ranking lets one of them crowd
+    out the other. On MultiHop-RAG dev this lifts Hits@10 from 0.89 to 0.94.
+
+        >>> interleave_sources([("a1", 3), ("a2", 2), ("b1", 1)], {"a1": "A", "a2": "A", "b1": "B"}, ["A", "B"])
+        [('a1', 3), ('b1', 1), ('a2', 2)]
+    """
+    queues = [[item for item in fused if source_of.get(item[0]) == source] for source in named]
+    ordered: list[tuple[str, float]] = []
+    for row in itertools.zip_longest(*queues):
+        ordered.extend(item for item in row if item is not None)
+    taken = {cid for cid, _ in ordered}
+    return ordered + [item for item in fused if item[0] not in taken]
+
+
 class HybridRetriever:
     """Dense + BM25 over one index, fused; syndicated copies of a chunk collapsed into the best ranked.
 
@@ -183,6 +205,18 @@ class HybridRetriever:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def named_sources(self, question: str) -> list[str]:
+        """Publishers of the index that the question names, in the order it names them."""
+        folded = fast_fold(question)
+        found: list[tuple[int, str]] = []
+        sources = [r[0] for r in self.db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
+        for source in sorted(sources, key=len, reverse=True):  # "The New York Times" before "Times"
+            name = fast_fold(source)
+            at = re.search(rf"\b{re.escape(name)}\b", folded)
+            if at and not any(name in fast_fold(other) for _, other in found):
+                found.append((at.start(), source))
+        return [source for _, source in sorted(found)]
+
     def retrieve(self, question: str, vector, filters: Filters | None = None,
                  limit: int | None = None) -> tuple[list[Passage], float]:
         """Fused passages (at most `limit`, default `config.passages`; committed chunks only) and the best
@@ -197,7 +231,12 @@ class HybridRetriever:
             return [], 0.0
         # Chroma ids missing from SQLite are uncommitted writes of an interrupted ingest: ignored here.
         rows = {r["id"]: r for r in self.db.execute(
-            f"SELECT id, article_id, start, end, text, dup_of FROM chunks WHERE id IN ({','.join('?' * len(ids))})", ids)}
+            f"""SELECT c.id, c.article_id, c.start, c.end, c.text, c.dup_of, a.source FROM chunks c
+                JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(ids))})""", ids)}
+        if not (filters and filters.sources):
+            named = self.named_sources(question)
+            if named:
+                fused = interleave_sources(fused, {cid: r["source"] for cid, r in rows.items()}, named)
         passages: list[Passage] = []
         seen: set[str] = set()
         for cid, score in fused:
