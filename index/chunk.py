@@ -6,57 +6,20 @@ overflow MiniLM's 256 word pieces. Here chunks are runs of whole sentences measu
 with the embedding model's own tokenizer, and every span satisfies
 `text[start:end] == chunk.text`.
 
-    >>> from index.chunk import split_sentences
-    >>> [(s.start, s.end) for s in split_sentences("Mr. Garland spoke. He left.")]
-    [(0, 18), (19, 27)]
+    >>> from rag.text import split_sentences
+    >>> from index.chunk import chunk_article
+    >>> text = "Mr. Garland spoke. He left."
+    >>> [c.text for c in chunk_article("a", text, split_sentences(text), lambda t: len(t.split()), 5, 0)]
+    ['Mr. Garland spoke. He left.']
 """
 
 from __future__ import annotations
 
-import os
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Callable
 
+from rag.text import SentenceSpan
 from rag.types import Chunk
-
-PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-# Titles and abbreviations Punkt's English model misses in news copy ("Gov. J.B. Pritzker").
-EXTRA_ABBREVIATIONS = {"gov", "sen", "rep", "gen", "lt", "col", "sgt", "st", "ft", "mt", "rev", "jr", "sr", "mrs", "ms"}
-
-
-@dataclass(frozen=True)
-class SentenceSpan:
-    start: int
-    end: int
-    para: int
-
-
-@lru_cache(maxsize=1)
-def _punkt():
-    # llama-index-core ships Punkt's data in its wheel: no download, no NLTK_DATA needed.
-    import llama_index.core
-    import nltk
-    from nltk.tokenize.punkt import PunktTokenizer
-
-    data = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "nltk_cache")
-    if data not in nltk.data.path:
-        nltk.data.path.append(data)
-    tokenizer = PunktTokenizer("english")
-    tokenizer._params.abbrev_types.update(EXTRA_ABBREVIATIONS)
-    return tokenizer
-
-
-def split_sentences(text: str) -> list[SentenceSpan]:
-    """Sentence spans of `text`, paragraph by paragraph (paragraphs are separated by blank lines)."""
-    spans: list[SentenceSpan] = []
-    starts = [0] + [m.end() for m in PARAGRAPH_BREAK.finditer(text)]
-    ends = [m.start() for m in PARAGRAPH_BREAK.finditer(text)] + [len(text)]
-    for number, (para_start, para_end) in enumerate(zip(starts, ends)):
-        for start, end in _punkt().span_tokenize(text[para_start:para_end]):
-            spans.append(SentenceSpan(para_start + start, para_start + end, number))
-    return spans
 
 
 def chunk_article(

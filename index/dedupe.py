@@ -14,10 +14,11 @@ Jaccard of about 0.15 while unrelated stories on the same topic score under 0.01
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import numpy as np
 from datasketch import MinHash
+
+from rag.text import fold
 
 SHINGLE_WORDS = 5
 PERMUTATIONS = 128
@@ -25,12 +26,6 @@ ARTICLE_THRESHOLD = 0.08
 # Copies are edited (sentences dropped, "Mr." added), so overlapping chunks of a story share
 # only part of their shingles; within one syndication group a quarter is already the same passage.
 CHUNK_THRESHOLD = 0.25
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "López" -> "lopez"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:

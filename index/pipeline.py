@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import re
 import time
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from index.chunk import chunk_article, split_sentences
+from index.chunk import chunk_article
 from index.clean import clean_article
 from index.dedupe import CHUNK_THRESHOLD, best_match, jaccard, shingles, signature
 from index.load import LoadProblem, RawDocument, count_files, load_paths
@@ -42,6 +41,7 @@ from rag.store import (
     write_manifest,
 )
 from rag.settings import Settings
+from rag.text import split_sentences
 from rag.types import Article, Chunk
 
 Progress = Callable[[int, int, str], None]

@@ -33,8 +33,8 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from index.chunk import split_sentences
-from index.dedupe import fold
+from rag.text import split_sentences
+from rag.text import fold
 from rag.settings import Settings
 from rag.types import Citation
 

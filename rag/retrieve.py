@@ -16,7 +16,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Sequence
 
-from index.dedupe import fold
+from rag.text import fold
 from rag.types import Filters
 
 STOPWORDS = frozenset(

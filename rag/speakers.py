@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from index.dedupe import fold
+from rag.text import fold
 
 HONORIFICS = frozenset("mr mrs ms dr sir gov sen rep gen president secretary minister".split())
 # Words that start a sentence or glue a clause and are capitalised without being names.

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from index.chunk import chunk_article, split_sentences
+from index.chunk import chunk_article
+from rag.text import split_sentences
 from rag.embedder import load_embedder
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))

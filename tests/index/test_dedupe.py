@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from index.dedupe import ARTICLE_THRESHOLD, best_match, fold, signature, similarity
+from index.dedupe import ARTICLE_THRESHOLD, best_match, signature, similarity
+from rag.text import fold
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 

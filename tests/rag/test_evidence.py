@@ -1,6 +1,6 @@
 """Sentence selection, duplicate detection and citation assembly on hand-made articles."""
 
-from index.chunk import split_sentences
+from rag.text import split_sentences
 from rag.compose import ArticleRow, build_citations, extractive_text, syndicated_copies
 from rag.evidence import Sentence, answer_sentence, near_duplicate, select
 from rag.retrieve import Passage
