@@ -1,0 +1,78 @@
+"""Helpers shared by the benchmark scripts: percentiles, tables, memory, question sets."""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+MULTIHOP_DIR = ROOT.parent / "shared" / "data" / "multihop-rag"
+MULTIHOP_INDEX = ROOT / ".rag" / "eval" / "index-multihop"
+SEEDS_GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
+
+
+def percentiles(ms: Sequence[float], ps: Iterable[int] = (50, 95, 99)) -> dict[str, float]:
+    """{"p50": ..., "p95": ...} of `ms` (linear interpolation)."""
+    return {f"p{p}": float(np.percentile(ms, p)) for p in ps}
+
+
+def time_each(fn: Callable[[str], object], items: Sequence, warmup: int = 5) -> tuple[list[float], list]:
+    """Call `fn` on each item after `warmup` untimed calls; (milliseconds per call, results)."""
+    for item in items[:warmup]:
+        fn(item)
+    ms, results = [], []
+    for item in items:
+        t = time.perf_counter()
+        results.append(fn(item))
+        ms.append((time.perf_counter() - t) * 1000)
+    return ms, results
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """A Markdown table; floats are printed with one decimal."""
+    def cell(v):
+        return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def rss_mb() -> dict[str, float]:
+    """Current (VmRSS) and peak (ru_maxrss) resident memory of this process, in MB."""
+    current = 0.0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            current = int(line.split()[1]) / 1024
+    return {"rss_mb": current, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def multihop_questions(n: int) -> list[str]:
+    """The first `n` MultiHop-RAG dev questions."""
+    data = json.loads((MULTIHOP_DIR / "queries-dev.json").read_text(encoding="utf-8"))
+    return [q["query"] for q in data[:n]]
+
+
+def seed_questions() -> list[str]:
+    """The questions of the seeds gold set."""
+    lines = SEEDS_GOLD.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["question"] for line in lines if line.strip()]
+
+
+def multihop_index_ready(path: Path = MULTIHOP_INDEX, articles: int = 609) -> bool:
+    """The lead's MultiHop-RAG index is complete: manifest written and all articles committed."""
+    import sqlite3
+
+    if not (path / "manifest.json").is_file() or not (path / "library.sqlite").is_file():
+        return False
+    with sqlite3.connect(path / "library.sqlite") as db:
+        return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= articles
