@@ -63,13 +63,17 @@ def run(name: str, command: list[str]) -> str:
     began = time.perf_counter()
     out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - began
-    head = f"## {name}\n\n`{shown}` ({seconds:.0f} s)\n"
+    ran = f"`{shown}` ({seconds:.0f} s)"
     if out.returncode:
-        return f"{head}\nFAILED (exit {out.returncode}):\n\n```\n{out.stderr.strip()[-2500:]}\n```\n"
+        return f"## {name}\n\n{ran}: FAILED (exit {out.returncode}):\n\n```\n{out.stderr.strip()[-2500:]}\n```\n"
     text = out.stdout.strip()
+    if text.startswith("## "):  # the script's own heading leads its section
+        heading, _, text = text.partition("\n")
+    else:
+        heading = f"## {name}"
     if not any(line.startswith("|") for line in text.splitlines()):
-        text = f"```\n{text}\n```"
-    return f"{head}\n{text}\n"
+        text = f"```\n{text.strip()}\n```"
+    return f"{heading}\n\n{ran}\n\n{text.strip()}\n"
 
 
 def main(argv: list[str] | None = None) -> None:

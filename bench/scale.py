@@ -31,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -70,6 +69,7 @@ def build(size: int, source: Path, out: Path) -> str:
     from rag.embedder import KNOWN_MODELS
     from rag.store import Library, chroma_client, chroma_collection, expected_manifest, write_manifest
 
+    began = time.perf_counter()
     if out.exists():
         shutil.rmtree(out)
     src_settings = settings_for(source)
@@ -159,20 +159,19 @@ def build(size: int, source: Path, out: Path) -> str:
     (out / "vector_ids.json").write_text(json.dumps(all_ids), encoding="utf-8")
     how = (f"{len(all_ids)} chunks of {len(plan)} articles: {replica} replica(s) of {len(articles)} MultiHop-RAG "
            f"articles (real texts; real vectors in replica 0, sigma={SIGMA} perturbed and renormalised after)")
+    how += f"; built in {time.perf_counter() - began:.0f} s"
     manifest = expected_manifest(settings, KNOWN_MODELS[settings.model], 384)
     manifest["built_by"] = "bench/scale.py: " + how
     write_manifest(out, manifest)  # last: its presence marks a complete build
     return how
 
 
-def ensure_index(size: int, source: Path, rebuild: bool) -> tuple[Path, str, float | None]:
+def ensure_index(size: int, source: Path, rebuild: bool) -> tuple[Path, str]:
     out = CACHE / f"scale-{size}"
     manifest = out / "manifest.json"
     if manifest.is_file() and not rebuild:
-        return out, json.loads(manifest.read_text())["built_by"].removeprefix("bench/scale.py: "), None
-    began = time.perf_counter()
-    how = build(size, source, out)
-    return out, how, time.perf_counter() - began
+        return out, json.loads(manifest.read_text())["built_by"].removeprefix("bench/scale.py: ") + " (cached)"
+    return out, build(size, source, out)
 
 
 # ------------------------------------------------------------------------------------------------ measuring
@@ -266,8 +265,8 @@ def main(argv: list[str] | None = None) -> None:
              .split("\n\nEach size")[0].replace("\n", " "), ""]
     results, hows = {}, []
     for size in sorted(args.sizes):
-        index, how, seconds = ensure_index(size, args.source, args.rebuild)
-        hows.append(f"- {size}: {how}" + (f"; built in {seconds:.0f} s" if seconds else " (cached)"))
+        index, how = ensure_index(size, args.source, args.rebuild)
+        hows.append(f"- {size}: {how}")
         print(hows[-1], file=sys.stderr, flush=True)
         results[size] = child("measure", index, args.source)
     lines += hows + [""]
@@ -304,7 +303,6 @@ def main(argv: list[str] | None = None) -> None:
                              1000 * v["seconds"] / max(v["chunks"], 1)] for k, v in ing.items()]))
         ratio = ing["big"]["seconds"] / ing["empty"]["seconds"]
         lines.append(f"\nbig / empty: {ratio:.2f}x (target: about 1x, cost proportional to the articles added)")
-    lines.append(f"\nMeasured {date.today().isoformat()}.")
     print("\n".join(lines))
 
 
