@@ -213,6 +213,9 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
     return _cover(terms, scored, idf, top_k, min_coverage)
 
 
+LONG_QUESTION_TERMS = 10
+
+
 def _cover(terms: set[str], scored: list[Evidence], idf: dict[str, float], top_k: int,
            min_coverage: float, min_gain: float = 0.08) -> list[Evidence]:
     """Sentences that answer a many-part question together when no single one does.
@@ -222,6 +225,10 @@ def _cover(terms: set[str], scored: list[Evidence], idf: dict[str, float], top_k
     sentence that adds the most uncovered question weight, while each adds at least
     `min_gain`; answer only if together they reach `min_coverage`.
     """
+    # A long question cannot expect a few sentences to hold 40% of its words: ask for about
+    # as much evidence, in question words, as a ten-word question would need.
+    scale = min(1.0, LONG_QUESTION_TERMS / max(1, len(terms)))
+    min_coverage, min_gain = min_coverage * scale, min_gain * scale
     covered: set[str] = set()
     chosen: list[Evidence] = []
     candidates = sorted(scored, key=lambda e: -e.score)
