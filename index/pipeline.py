@@ -32,6 +32,7 @@ from index.load import LoadProblem, RawDocument, count_files, load_paths
 from rag.embedder import Embedder, load_embedder
 from rag.store import (
     ArticleSummary,
+    IndexMismatchError,
     Library,
     chroma_collection,
     check_manifest,
@@ -212,6 +213,13 @@ def _open_for_writing(settings: Settings, embedder: Embedder, rebuild: bool):
     library = Library(index_dir, create=True)
     collection = chroma_collection(settings, create=True)
     if found is None:
+        if settings.chroma_url and collection.count():
+            # A server is shared: vectors here belong to another index folder (or a deleted one).
+            raise IndexMismatchError(
+                f"the collection {settings.collection!r} on {settings.chroma_url} already holds "
+                f"{collection.count()} vectors of another index; give this index its own collection "
+                "(RAG_COLLECTION=<name>)"
+            )
         write_manifest(index_dir, wanted)
     return library, collection
 

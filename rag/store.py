@@ -161,13 +161,28 @@ HNSW_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_construction": 200, "ef_se
 
 
 def chroma_collection(settings: Settings, *, create: bool):
-    """The index's collection. Embeddings are always passed in, so no embedding function is used."""
+    """The index's collection. Embeddings are always passed in, so no embedding function is used.
+
+    Without `create`, a missing collection raises IndexNotFoundError saying where the index's
+    vectors were written (an index built embedded and opened with a server URL, or the reverse).
+    """
+    from chromadb.errors import NotFoundError
+
     client = chroma_client(settings)
     if create:
         return client.get_or_create_collection(
             settings.collection, configuration=HNSW_CONFIGURATION, embedding_function=None
         )
-    return client.get_collection(settings.collection, embedding_function=None)
+    try:
+        return client.get_collection(settings.collection, embedding_function=None)
+    except NotFoundError:
+        built = (read_manifest(settings.index_dir) or {}).get("chroma_url") or "the embedded store in the index folder"
+        here = settings.chroma_url or "the embedded store in the index folder"
+        raise IndexNotFoundError(
+            f"no Chroma collection {settings.collection!r} in {here}; the index at {settings.index_dir} "
+            f"wrote its vectors to {built}. Use the same --chroma-url (RAG_CHROMA_URL) and RAG_COLLECTION, "
+            "or rebuild with `rag index --rebuild`."
+        ) from None
 
 
 class Library:

@@ -1,10 +1,19 @@
-"""Shared fixtures. `seeds_index`: the five seed articles indexed once per test session.
+"""Shared fixtures. `seeds_index`: the five seed articles indexed once per test session;
+`chroma_server`: a real Chroma server on loopback, started on first use.
 
     def test_something(seeds_index):          # seeds_index is a rag.settings.Settings
         answer = rag.query("...", index=seeds_index)
 """
 
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -21,3 +30,58 @@ def seeds_index(tmp_path_factory):
     report = ingest([ROOT / "seeds"], settings)
     assert len(report.added) == 5 and not report.problems, report.summary()
     return settings
+
+
+@dataclass(frozen=True)
+class ChromaServer:
+    """A running `chroma run` server: `url` goes into `Settings(chroma_url=...)`."""
+
+    url: str
+    path: Path  # the server's own data folder
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory) -> Iterator[ChromaServer]:
+    """A real Chroma server from the chromadb package on a free loopback port, stopped at the end of the session.
+
+        def test_it(chroma_server):
+            settings = Settings.load(environ={}, overrides={"index_dir": ..., "chroma_url": chroma_server.url})
+    """
+    work = tmp_path_factory.mktemp("chroma-server")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    # The Rust server only exports OpenTelemetry when told where to; keep any inherited endpoint out.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["ANONYMIZED_TELEMETRY"] = "False"
+    log = work / "server.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(work / "data"),
+             "--host", "127.0.0.1", "--port", str(port)],
+            cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"chroma run exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"chroma run did not answer its heartbeat within 60 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield ChromaServer(url, work / "data", log)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
