@@ -21,7 +21,8 @@ from functools import lru_cache
 from typing import Sequence
 
 from rag.retrieve import Passage, content_words, fast_fold
-from rag.speakers import HONORIFICS, OPEN_QUOTES, opens_quote, Intent, Speaker, attribute, name_tokens, same_person
+from rag.speakers import (HONORIFICS, OPEN_QUOTES, Intent, Speaker, attribute, name_tokens, opens_quote, quoted_claim,
+                          same_person)
 
 NUMERIC_QUESTION = re.compile(r"\b(how (many|much|long|far|old)|what (number|percentage|share|amount)|when|what year)\b", re.I)
 NUMBER = re.compile(r"\d")
@@ -194,6 +195,9 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
     if not pool:
         return []
     idf = _idf(pool)
+    claim = quoted_claim(question)
+    if claim is not None:
+        return _select_source(claim, pool, sentences)
     if intent is not None:
         return _select_speech(intent, pool, sentences, idf, top_k)
     terms = stems(question)
@@ -211,6 +215,24 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
     if max(e.topical for e in scored) >= min_coverage:
         return _pick(scored, top_k, min_ratio)
     return _cover(terms, scored, idf, top_k, min_coverage)
+
+
+def _select_source(claim: str, pool: list[Sentence], sentences: dict[str, list[Sentence]]) -> list[Evidence]:
+    """Who said `claim`: the sentence that names the speaker of the retrieved sentence carrying it.
+
+    When the claim's own sentence names its speaker, it answers; when it only says "she" or
+    continues a quotation, the earlier sentence where that speaker is named answers instead.
+    """
+    said = next((s for s in pool if near_duplicate(claim, s.text) and s.speakers), None)
+    if said is None:
+        return []
+    if not all(sp.inherited for sp in said.speakers):
+        return [Evidence([said], 1.0, 1.0)]
+    names = [sp.name for sp in said.speakers]
+    for s in reversed(sentences[said.article_id][:said.idx]):
+        if any(not sp.inherited and sp.name in names for sp in s.speakers):
+            return [Evidence([s], 1.0, 1.0)]
+    return []
 
 
 LONG_QUESTION_TERMS = 10
@@ -246,6 +268,25 @@ def _cover(terms: set[str], scored: list[Evidence], idf: dict[str, float], top_k
     return chosen if chosen and _coverage(terms, covered, idf) >= min_coverage else []
 
 
+PREPOSITIONS = frozenset(
+    "in of on at for with from to during against about by over between among after before since into".split())
+
+
+def topic_head(topic: str) -> str | None:
+    """Stem of the head noun of a topic phrase: its last content word before any preposition.
+
+        >>> topic_head("the border wall"), topic_head("the overdoses in the United States")
+        ('wall', 'overdos')
+    """
+    words = []
+    for w in re.findall(r"[\w'’]+", topic):
+        if fast_fold(w) in PREPOSITIONS:
+            break
+        words.append(w)
+    content = content_words(" ".join(words))
+    return _stemmer().stemWord(content[-1]) if content else None
+
+
 def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, list[Sentence]],
                    idf: dict[str, float], top_k: int) -> list[Evidence]:
     person = intent.person
@@ -264,29 +305,50 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
                 said.append(n)
     person_stems = set(_stemmer().stemWords(name_tokens(person)))
     topic = stems(intent.topic) - person_stems if intent.topic else set()
-    expansion = _expansion(topic, pool) if topic else {}
+    # Co-occurring words stand in for a one-word topic ("overdoses" for "fentanyl"); for a
+    # many-word topic they mostly echo its commonest word, so only the topic's own words count.
+    expansion = _expansion(topic, pool) if len(topic) == 1 else {}
 
-    def topicality(s: Sentence) -> float:
+    def direct(s: Sentence) -> float:
+        return _coverage(topic, s.stems | _fuzzy(topic, s.text), idf)
+
+    def own(s: Sentence) -> float:
+        """What the sentence's own words say about the topic."""
         if not topic:
             return 1.0
-        direct = _coverage(topic, s.stems | _fuzzy(topic, s.text), idf)
-        # The passage's similarity to the question stands in for topic words the sentence lacks.
-        prior = max(0.0, (s.passage.dense or 0.0) - 0.3) if s.passage else 0.0
-        return direct + 0.5 * max((expansion.get(t, 0.0) for t in s.stems), default=0.0) + prior
+        return direct(s) + 0.5 * max((expansion.get(t, 0.0) for t in s.stems), default=0.0)
+
+    def prior(s: Sentence) -> float:
+        # The passage's similarity to the question ranks sentences; it never makes one on topic.
+        return max(0.0, (s.passage.dense or 0.0) - 0.3) if s.passage and topic else 0.0
 
     said.sort(key=lambda s: (s.article_id, s.idx))
     units = _units(said)
-    own = [max(topicality(s) for s in u) for u in units]
+    owns = [max(own(s) for s in u) for u in units]
+    # A many-word topic ("the border wall") is answered by sentences holding its head word or most of
+    # what the best one holds: "border" alone is another subject.
+    floor = 0.5 * max((max(direct(s) for s in u) for u in units), default=0.0) if len(topic) > 1 else 0.0
+    head = topic_head(intent.topic or "")
+    tops = [owns[i] + max(prior(s) for s in u) if owns[i] > 0 and (
+        max(direct(s) for s in u) >= floor or any(head in s.stems for s in u)) else 0.0 for i, u in enumerate(units)]
+
+    def adjacent(i: int, j: int) -> bool:
+        return 0 <= j < len(units) and units[j][0].article_id == units[i][0].article_id and \
+            abs(units[max(i, j)][0].idx - units[min(i, j)][-1].idx) == 1
+
     scored = []
     for i, u in enumerate(units):
-        # A neighbouring unit by the same speaker on the topic lends part of its topicality ("he also said").
-        near = [own[j] for j in (i - 1, i + 1) if 0 <= j < len(units) and units[j][0].article_id == u[0].article_id
-                and abs(units[j][0].idx - u[0].idx) <= 3]
-        t = max([own[i]] + [0.6 * x for x in near])
+        t = tops[i]
+        # The sentence right after an on-topic one by the same speaker continues it ("he also said"),
+        # and one before an on-topic "he added" names who "he" is.
+        if adjacent(i, i - 1) and tops[i - 1] > 0:
+            t = max(t, 0.6 * tops[i - 1])
+        if adjacent(i, i + 1) and tops[i + 1] > 0 and all(sp.inherited for sp in units[i + 1][0].speakers):
+            t = max(t, 0.6 * tops[i + 1])
         if t > 0:
             scored.append(Evidence(u, t + 0.1 * _rank_bonus(u[0]), t))
     # Nothing the person said touches the topic directly: they did not speak about it here.
-    if topic and not any(_coverage(topic, s.stems | _fuzzy(topic, s.text), idf) > 0 for e in scored for s in e.sentences):
+    if topic and not any(direct(s) > 0 for e in scored for s in e.sentences):
         return []
     chosen = _pick(scored, top_k, min_ratio=0.0)
     # Best first, but a follow-up ("He added …") goes right after its antecedent when both are cited.

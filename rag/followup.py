@@ -21,6 +21,8 @@ BARE_AND = re.compile(r"^\s*and\s+(?:on\s+|about\s+)?(?P<topic>[^?]{1,60}?)\s*\?
 WHAT_ELSE = re.compile(r"^\s*(?:and\s+)?what\s+else\b", re.I)
 PRONOUN = re.compile(r"\b(he|she|him|her|they|them)\b", re.I)
 POSSESSIVE = re.compile(r"\b(his|her|their)\b", re.I)
+WHO_SAID_THAT = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?who\s+(?:said|says|wrote|told\s+\w+)\s+(?:that|this|it|so)\s*[?.!]*\s*$", re.I)
+MARKER = re.compile(r"\s*\[\d+\]")
 
 
 def _user_turns(history: Sequence[Mapping] | None) -> list[str]:
@@ -28,7 +30,13 @@ def _user_turns(history: Sequence[Mapping] | None) -> list[str]:
 
 
 def resolve(question: str, history: Sequence[Mapping] | None) -> str:
-    """The question made self-contained using the last user turns (each resolved in turn)."""
+    """The question made self-contained using the last user turns (each resolved in turn).
+
+    "Who said that?" asks about the previous answer's first quoted sentence, not the previous question.
+    """
+    if WHO_SAID_THAT.match(question):
+        claim = _last_answer_sentence(history)
+        return f'Who said "{claim}"?' if claim else question
     context: str | None = None
     for turn in _user_turns(history):
         context = _resolve_one(turn, context) if context else turn
@@ -51,6 +59,16 @@ def _resolve_one(question: str, previous: str) -> str:
     if prev and PRONOUN.search(question):
         return POSSESSIVE.sub(f"{prev.person}'s", PRONOUN.sub(prev.person, question, count=1), count=1)
     return question
+
+
+def _last_answer_sentence(history: Sequence[Mapping] | None) -> str | None:
+    """The first cited sentence of the last assistant turn, markers removed (None if it cited nothing)."""
+    answers = [str(m.get("content") or "") for m in history or ()
+               if isinstance(m, Mapping) and m.get("role") == "assistant"]
+    if not answers or not MARKER.search(answers[-1]):
+        return None
+    first = MARKER.split(answers[-1], maxsplit=1)[0]
+    return " ".join(first.replace('"', "").split()).rstrip(" .") or None
 
 
 def _looks_like_name(text: str) -> bool:

@@ -39,7 +39,7 @@ REPORTING_VERBS = frozenset(
     stated states claimed claims argued argues noted notes insisted insists acknowledged acknowledges admitted admits
     explained explains asserted asserts declared declares announced announces urged urges criticized criticised
     suggested suggests predicted predicts vowed vows promised promises pledged stressed stresses emphasized
-    replied replies responded responds answered tweeted posted recalled cautioned complained conceded contended
+    replied replies responded responds answered appealed appeals tweeted posted recalled cautioned complained conceded contended
     maintained maintains remarked reiterated rejected dismissed blamed accused agreed disagreed continued asked
     testified estimated reported opposes opposed supports supported favors favored rejects""".split()
 )
@@ -106,6 +106,19 @@ POSITION_QUESTION = re.compile(
     re.IGNORECASE,
 )
 ACCORDING_QUESTION = re.compile(r"^\s*according\s+to\s+(?P<person>[^,]+?)\s*,\s*(?P<topic>.+?)\s*[?.!]*\s*$", re.I)
+
+
+WHO_SAID_QUESTION = re.compile(r"^\s*who\s+(?:said|says|wrote|told)\s*:?\s*[\"“](?P<claim>.+)[\"”]\s*\??\s*$", re.I | re.S)
+
+
+def quoted_claim(question: str) -> str | None:
+    """The quoted words of a "Who said "…"?" question (what follow-ups "Who said that?" become).
+
+        >>> quoted_claim('Who said "Mexico processes 140,000 applications"?')
+        'Mexico processes 140,000 applications'
+    """
+    m = WHO_SAID_QUESTION.match(question)
+    return m.group("claim").strip() if m else None
 
 
 def parse_question(question: str) -> Intent | None:

@@ -2,9 +2,9 @@
 
 from rag.text import split_sentences
 from rag.compose import ArticleRow, build_citations, extractive_text, syndicated_copies
-from rag.evidence import Sentence, answer_sentence, near_duplicate, select
+from rag.evidence import Sentence, answer_sentence, near_duplicate, select, topic_head
 from rag.retrieve import Passage
-from rag.speakers import attribute, parse_question
+from rag.speakers import attribute, parse_question, quoted_claim
 from rag.store import Library
 
 TEXT = (
@@ -96,3 +96,53 @@ def test_a_pronoun_follow_up_is_placed_after_its_antecedent():
     texts = [e.text for e in select(q, parse_question(q), [whole_passage("a", TEXT)], sents, top_k=4)]
     assert texts == ["But López Obrador has denied fentanyl is made in Mexico.",
                      "He also warned that the border is overwhelmed."]
+
+
+WALL = (
+    "President López Obrador opposes the construction of a border wall. "
+    "The rain kept falling over the capital. "
+    "López Obrador said migrants arrive at the border every day. "
+    "The talks at the border ended late. "
+    "“His extradition is a symbol,” López Obrador said."
+)
+
+
+def test_a_many_word_topic_needs_its_head_word_or_most_of_the_best_coverage():
+    sents = {"a": article_sentences("a", WALL)}
+    q = "What is López Obrador's position on the border wall?"
+    texts = [e.text for e in select(q, parse_question(q), [whole_passage("a", WALL)], sents, top_k=4)]
+    assert texts == ["President López Obrador opposes the construction of a border wall."]  # "border" alone is another topic
+
+
+def test_a_sentence_without_topic_words_is_not_cited_for_its_passages_similarity():
+    sents = {"a": article_sentences("a", WALL)}
+    q = "What did López Obrador say about migrants?"
+    texts = [e.text for e in select(q, parse_question(q), [whole_passage("a", WALL)], sents, top_k=4)]
+    assert texts == ["López Obrador said migrants arrive at the border every day."]
+
+
+def test_only_the_sentence_right_after_an_on_topic_one_inherits_its_topic():
+    text = ("“Fentanyl is not made here,” López Obrador said. López Obrador also said lawmakers must act. "
+            "The weather was mild. López Obrador said the talks were cordial.")
+    sents = {"a": article_sentences("a", text)}
+    q = "What did López Obrador say about fentanyl?"
+    texts = [e.text for e in select(q, parse_question(q), [whole_passage("a", text)], sents, top_k=4)]
+    assert texts == ["“Fentanyl is not made here,” López Obrador said.", "López Obrador also said lawmakers must act."]
+
+
+def test_topic_head_is_the_last_content_word_before_a_preposition():
+    assert topic_head("the border wall") == "wall"
+    assert topic_head("the overdoses in the United States") == "overdos"
+    assert topic_head("") is None
+
+
+def test_who_said_a_pronoun_sentence_cites_the_sentence_naming_the_speaker():
+    text = "Barcena told the United Nations that Mexico is overwhelmed.\n\nShe appealed for help, saying Mexico processes 140,000 applications."
+    sents = {"a": article_sentences("a", text)}
+    q = 'Who said "She appealed for help, saying Mexico processes 140,000 applications"?'
+    assert quoted_claim(q) == "She appealed for help, saying Mexico processes 140,000 applications"
+    chosen = select(q, None, [whole_passage("a", text)], sents, top_k=4)
+    assert [e.text for e in chosen] == ["Barcena told the United Nations that Mexico is overwhelmed."]
+    # A claim nobody is reported saying has no speaker to name.
+    assert select('Who said "The weather was mild"?', None, [whole_passage("a", TEXT)],
+                  {"a": article_sentences("a", TEXT)}, top_k=4) == []

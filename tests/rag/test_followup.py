@@ -32,3 +32,11 @@ def test_self_contained_questions_and_no_history_are_unchanged():
     assert resolve(q, HISTORY) == q
     assert resolve("And what about firearms?", None) == "And what about firearms?"
     assert resolve(q, [{"role": "system"}, "junk"]) == q
+
+
+def test_who_said_that_asks_about_the_previous_answers_first_sentence():
+    history = [{"role": "user", "content": "How many asylum applications does Mexico process?"},
+               {"role": "assistant", "content": "She said Mexico processes 140,000 a year. [1] Other text. [2]"}]
+    assert resolve("Who said that?", history) == 'Who said "She said Mexico processes 140,000 a year"?'
+    # Nothing cited before: nothing to resolve against.
+    assert resolve("Who said that?", [{"role": "assistant", "content": "I could not find this."}]) == "Who said that?"
