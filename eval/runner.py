@@ -23,7 +23,7 @@ RETRIEVE_K = 10
 Progress = Callable[[int, int, str], None]
 
 # Aggregated metrics, in report order. Undefined values (None) are left out of means.
-METRICS = ("hit@1", "hit@5", "hit@10", "mrr@10", "map@10", "evidence_recall@5", "key_fact_recall", "token_f1",
+METRICS = ("hit@1", "hit@4", "hit@5", "hit@10", "mrr@10", "map@10", "evidence_recall@5", "key_fact_recall", "token_f1",
            "citation_precision", "citation_recall")
 ABSTENTION = ("abstention_precision", "abstention_recall", "false_abstention_rate")
 LATENCY = ("latency_p50_ms", "latency_p95_ms")
@@ -60,7 +60,8 @@ def score_question(item: GoldItem, answer, retrieved_texts: Sequence[str] | None
     quotes = [c.quote for c in answer.citations]
     s: dict[str, float | None] = dict.fromkeys(METRICS)
     if item.answerable and golds and retrieved_texts is not None:
-        s.update({"hit@1": float(m.hit_at_k(ranks, 1)), "hit@5": float(m.hit_at_k(ranks, 5)),
+        s.update({"hit@1": float(m.hit_at_k(ranks, 1)), "hit@4": float(m.hit_at_k(ranks, 4)),
+                  "hit@5": float(m.hit_at_k(ranks, 5)),
                   "hit@10": float(m.hit_at_k(ranks, 10)), "mrr@10": m.mrr_at_k(ranks, 10),
                   "map@10": m.map_at_k(ranks, 10), "evidence_recall@5": m.evidence_recall_at_k(ranks, 5)})
     if item.answerable:
