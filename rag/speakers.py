@@ -96,7 +96,8 @@ SPEECH_QUESTION = re.compile(
     r"^\s*(?:and\s+|so\s+|but\s+)?(?:what|how|why|when|where)?\s*(?:else\s+|exactly\s+)?"
     r"(?:did|does|do|has|have|had)\s+(?P<person>.+?)\s+(?:(?:also|ever|really|actually|recently|publicly)\s+)?"
     rf"(?:{_SPEECH_VERBS})\w*\b(?:\s+(?:anything|something|much|else))?(?:\s+(?:about|on|regarding|concerning|of|to|in relation to|with regard to)\s+"
-    r"(?P<topic>.+?))?\s*[?.!]*\s*$",
+    # "What did X tell the United Nations?": whom they told is what the answer is about.
+    r"(?P<topic>.+?)|(?<=tell|told)\s+(?P<audience>(?!(?:anything|something|about)\b).+?))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 POSITION_QUESTION = re.compile(
@@ -132,8 +133,9 @@ def parse_question(question: str) -> Intent | None:
         # "What did the report say" names no person; a pronoun is resolved by follow-up handling.
         if not words or len(words) > 6 or fold(words[0]) in {"the", "a", "an", "this", "that", "it", "they", "you", "i", "we"}:
             return None
-        topic = (m.group("topic") or "").strip(" ,") or None
-        return Intent(person, topic)
+        topic = m.group("topic") or m.groupdict().get("audience") or ""
+        topic = re.split(r"\s+(?:about|on|regarding)\s+", topic, maxsplit=1)[-1]  # "reporters about fentanyl"
+        return Intent(person, topic.strip(" ,") or None)
     return None
 
 

@@ -1,6 +1,6 @@
 """Speaker attribution, name folding and question parsing on hand-made sentences."""
 
-from rag.speakers import Intent, attribute, parse_question, same_person
+from rag.speakers import Intent, Speaker, attribute, parse_question, same_person
 
 
 def names(sentences, paragraphs=None):
@@ -67,3 +67,14 @@ def test_pronoun_does_not_cross_into_an_unrelated_paragraph():
 def test_he_added_opening_a_paragraph_reaches_the_previous_one():
     got = names(["“Three challenges,” Mr. Garland said.", "“Fentanyl is the deadliest threat,” he added."], [3, 4])
     assert got[1] == ["Mr. Garland"]
+
+
+def test_what_x_told_an_audience_is_a_speech_question_about_that_audience():
+    assert parse_question("What did Alicia Barcena tell the United Nations?") == Intent("Alicia Barcena", "the United Nations")
+    assert parse_question("What did Garland tell reporters about fentanyl?") == Intent("Garland", "fentanyl")
+
+
+def test_an_appeal_with_a_pronoun_subject_inherits_the_speaker_of_the_paragraph_before():
+    speakers = attribute(["Barcena told the United Nations that Mexico is overwhelmed.",
+                          "She appealed for help, saying Mexico processes 140,000 applications."], [0, 1])
+    assert speakers[1] == [Speaker("Barcena", inherited=True)]
