@@ -78,6 +78,8 @@ def eval_index(settings: Settings, paths: list[Path], name: str) -> Settings:
     from index import ingest
 
     settings = settings.replace(index_dir=EVAL_DIR / f"index-{name}")
+    if settings.chroma_url:  # on a shared server, keep the evaluation's vectors out of the main collection
+        settings = settings.replace(collection=f"{settings.collection}-eval-{name}")
     print(f"evaluation index: {settings.index_dir}", file=sys.stderr)
     ingest(paths, settings, progress=progress_bar)
     return settings
