@@ -105,12 +105,14 @@ class EvalReport:
 
     def worst(self, n: int = 3) -> list[QuestionResult]:
         """The n questions with the lowest mean score (abstention errors count as 0)."""
-        def badness(r: QuestionResult) -> float:
+        def goodness(r: QuestionResult) -> float:
             if r.answerable == r.abstained:  # false abstention, or answered an unanswerable question
                 return 0.0
+            if not r.answerable:  # a correct abstention
+                return 1.0
             return m.mean(r.scores.get(k) for k in ("hit@5", "key_fact_recall", "citation_precision",
                                                     "citation_recall")) or 0.0
-        return sorted(self.results, key=badness)[:n]
+        return sorted(self.results, key=goodness)[:n]
 
     def to_markdown(self) -> str:
         parts = [f"# Evaluation: {self.name}", "", f"{len(self.results)} questions.", "", self.table(), "",
