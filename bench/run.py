@@ -12,6 +12,7 @@ others still run.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import subprocess
 import sys
@@ -60,10 +61,12 @@ def run(name: str, command: list[str]) -> str:
     shown = " ".join(["python"] + [str(Path(c).relative_to(ROOT)) if c.startswith(str(ROOT)) else c
                                    for c in command[1:]])
     print(f"running {shown} ...", file=sys.stderr, flush=True)
+    load = os.getloadavg()[0]
     began = time.perf_counter()
     out = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - began
-    ran = f"`{shown}` ({seconds:.0f} s)"
+    # Other work on the shared cores skews latencies: the load average says how much.
+    ran = f"`{shown}` ({seconds:.0f} s; 1-min load average {load:.1f} before, {os.getloadavg()[0]:.1f} after)"
     if out.returncode:
         return f"## {name}\n\n{ran}: FAILED (exit {out.returncode}):\n\n```\n{out.stderr.strip()[-2500:]}\n```\n"
     text = out.stdout.strip()
