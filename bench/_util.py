@@ -76,3 +76,13 @@ def multihop_index_ready(path: Path = MULTIHOP_INDEX, articles: int = 609) -> bo
         return False
     with sqlite3.connect(path / "library.sqlite") as db:
         return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= articles
+
+
+def run_json_child(script: str, args: Sequence[str], what: str) -> dict:
+    """Run `script` with `args` in a fresh Python process (its own peak RSS) and parse the JSON it prints last."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, script, *args], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"{what} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -93,11 +92,10 @@ def phase_stock(corpus: Path, workdir: Path, chunk_size: int | None = None) -> d
 
 
 def run_phase(name: str, corpus: Path, workdir: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", name, "--corpus", str(corpus), "--workdir", str(workdir)],
-                         cwd=ROOT, capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"phase {name} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    from bench._util import run_json_child
+
+    return run_json_child(__file__, ["--phase", name, "--corpus", str(corpus), "--workdir", str(workdir)],
+                          f"phase {name}")
 
 
 def main() -> None:

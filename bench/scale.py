@@ -27,7 +27,6 @@ import argparse
 import json
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,7 +41,8 @@ force_offline()
 import numpy as np  # noqa: E402
 
 from bench._util import (  # noqa: E402
-    MULTIHOP_DIR, MULTIHOP_INDEX, ROOT, multihop_index_ready, multihop_questions, percentiles, rss_mb, table, time_each,
+    MULTIHOP_DIR, MULTIHOP_INDEX, ROOT, multihop_index_ready, multihop_questions, percentiles, rss_mb, run_json_child,
+    table, time_each,
 )
 
 CACHE = ROOT / ".rag" / "bench"
@@ -236,11 +236,8 @@ def ingest_cost(index: Path, source: Path) -> dict:
 
 
 def child(kind: str, index: Path, source: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, "--index", str(index), "--source", str(source)],
-                         cwd=ROOT, capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(f"{kind} on {index} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return run_json_child(__file__, ["--child", kind, "--index", str(index), "--source", str(source)],
+                          f"{kind} on {index}")
 
 
 def main(argv: list[str] | None = None) -> None:
