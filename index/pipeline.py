@@ -39,6 +39,7 @@ from rag.store import (
     expected_manifest,
     list_articles,
     read_manifest,
+    with_index_backend,
     write_manifest,
 )
 from rag.settings import Settings
@@ -126,6 +127,8 @@ def ingest(
     paths = [Path(p) for p in paths]
     report = IngestReport()
     with _ingest_lock(Path(settings.index_dir), wait, progress):
+        if not rebuild:
+            settings = with_index_backend(settings)
         embedder = load_embedder(settings.model, settings.backend)
         library, collection = _open_for_writing(settings, embedder, rebuild)
         _recover_pending(library, collection)

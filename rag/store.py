@@ -117,6 +117,17 @@ def read_manifest(index_dir: Path) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def with_index_backend(settings: Settings) -> Settings:
+    """`settings` with the embedding backend that built the index, when there is one.
+
+    The backend is how the same model is run (fp32 torch or int8 ONNX); vectors from one
+    must be compared with vectors from the same one, so an existing index decides.
+    """
+    manifest = read_manifest(Path(settings.index_dir))
+    backend = (manifest or {}).get("backend")
+    return settings.replace(backend=backend) if backend and backend != settings.backend else settings
+
+
 def write_manifest(index_dir: Path, manifest: dict) -> None:
     path = Path(index_dir) / "manifest.json"
     tmp = path.with_suffix(".json.tmp")

@@ -1,0 +1,50 @@
+"""The two embedding backends of the same model: checked weights, same vectors, the index decides."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embedder import BACKENDS, ModelError, load_embedder
+
+ROOT = Path(__file__).resolve().parents[2]
+SENTENCES = [
+    "López Obrador denied that fentanyl is produced in Mexico.",
+    "Mexico processes some 140,000 asylum applications a year, according to the government.",
+    "word " * 400,  # longer than the model's window: both backends read the same first 254 word pieces
+]
+
+
+def test_onnx_int8_vectors_match_the_fp32_model():
+    fp32 = load_embedder(backend="torch")
+    int8 = load_embedder(backend="onnx-int8")
+    assert int8.weights_sha256.startswith("8199be6f") and fp32.weights_sha256.startswith("53aa5117")
+    assert (int8.dimension, int8.max_tokens) == (fp32.dimension, fp32.max_tokens) == (384, 254)
+    a, b = fp32.encode(SENTENCES), int8.encode(SENTENCES)
+    assert b.dtype == np.float32 and np.allclose(np.linalg.norm(b, axis=1), 1, atol=1e-5)
+    assert (a * b).sum(axis=1).min() > 0.995
+    # Batching and length-sorting must not change which vector belongs to which text.
+    assert np.allclose(int8.encode(SENTENCES[::-1])[::-1], b, atol=1e-4)
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(ModelError, match=f"available: {', '.join(BACKENDS)}"):
+        load_embedder(backend="tensorrt")
+
+
+def test_queries_use_the_backend_that_built_the_index(tmp_path):
+    import rag
+    from index import ingest
+    from rag.settings import Settings
+    from rag.store import read_manifest
+
+    built = Settings.load(environ={}, overrides={"index_dir": str(tmp_path), "backend": "onnx-int8"})
+    afp = next((ROOT / "seeds").glob("001_*.txt"))  # the AFP story with the 140,000 asylum applications
+    report = ingest([afp], built)
+    assert len(report.added) == 1, report.summary()
+    assert read_manifest(tmp_path)["backend"] == "onnx-int8"
+    # A default (torch) settings object opens it with the index's backend instead of failing or mixing vectors.
+    assistant = rag.open_assistant(built.replace(backend="torch"))
+    assert assistant.settings.backend == "onnx-int8" and assistant.embedder.backend == "onnx-int8"
+    answer = assistant.query("How many asylum applications does Mexico process a year?")
+    assert not answer.abstained and "140,000" in answer.citations[0].quote
