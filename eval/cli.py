@@ -74,9 +74,14 @@ def is_seeds_gold(items) -> bool:
 
 
 def eval_index(settings: Settings, paths: list[Path], name: str) -> Settings:
-    """Build or update (incrementally: a no-op when unchanged) an evaluation index under .rag/eval/index-<name>."""
+    """Build or update (incrementally: a no-op when unchanged) an evaluation index under .rag/eval/index-<name>.
+
+    Another embedding backend gets its own index (index-<name>-<backend>), so the two can be compared.
+    """
     from index import ingest
 
+    if settings.backend != Settings.backend:
+        name = f"{name}-{settings.backend}"
     settings = settings.replace(index_dir=EVAL_DIR / f"index-{name}")
     if settings.chroma_url:  # on a shared server, keep the evaluation's vectors out of the main collection
         settings = settings.replace(collection=f"{settings.collection}-eval-{name}")

@@ -135,10 +135,10 @@ def ingest(
         total = count_files(paths)
         seen_files: set[str] = set()
         batch: list[_Prepared] = []
-        for item in load_paths(paths):
+        for documents, item in enumerate(load_paths(paths), 1):
             seen_files.add(item.path)
-            if progress:
-                progress(len(seen_files), total, Path(item.path).name)
+            if progress:  # one JSON file can hold hundreds of articles: count documents too
+                progress(len(seen_files), total, f"{Path(item.path).name} (document {documents})")
             if isinstance(item, LoadProblem):
                 report.skipped.append(FileProblem(item.path, item.reason))
                 continue

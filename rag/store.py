@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS articles(
     added_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_grp ON articles(grp);
+CREATE INDEX IF NOT EXISTS articles_source ON articles(source);  -- publishers a question names, per query
 CREATE TABLE IF NOT EXISTS sentences(
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
@@ -224,6 +225,9 @@ class Library:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("PRAGMA synchronous=NORMAL")
+            # The keyword index's vocabulary (term -> number of chunks), for the retriever's term choice;
+            # in `temp`, so opening an index never writes to it.
+            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')")
             self._local.db = db
         return db
 

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from rag.retrieve import chroma_where, content_words, fts_query, rrf, sql_where
+from rag.retrieve import (HybridRetriever, RetrievalConfig, chroma_where, content_words, fts_query,
+                          porter_stems, rrf, sql_where)
 from rag.types import Filters
 
 
@@ -18,9 +19,40 @@ def test_rrf_rewards_agreement_and_respects_weights():
 
 def test_fts_query_folds_names_and_quotes_every_word():
     assert content_words("What did Mr. López Obrador say about fentanyl?") == ["lopez", "obrador", "fentanyl"]
-    q = fts_query('What did "López" say about NEAR(fentanyl) OR cartels*?')
+    q = fts_query(content_words('What did "López" say about NEAR(fentanyl) OR cartels*?'))
     assert q == '"lopez" OR "near" OR "fentanyl" OR "cartels"'
-    assert fts_query("what did he say?") is None
+    assert fts_query(content_words("what did he say?")) is None
+
+
+def test_porter_stems_are_the_keys_of_fts5s_vocabulary():
+    import sqlite3
+
+    words = content_words("Officials traveled generously, running cartels' fentanyl labs")
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(text, tokenize = 'porter unicode61 remove_diacritics 2')")
+    db.execute("INSERT INTO t VALUES (?)", (" ".join(words),))
+    db.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, t, 'row')")
+    assert sorted(porter_stems(words)) == [r[0] for r in db.execute("SELECT term FROM temp.v ORDER BY term")]
+
+
+def test_keyword_terms_leave_out_words_too_common_to_rank_by(tmp_path):
+    from rag.store import Library
+
+    library = Library(tmp_path, create=True)
+    db = library.connect()
+    db.execute("INSERT INTO articles(id, source_key, title, hash, text, added_at) VALUES ('a', 'a', 't', 'h', 'x', 0)")
+    for i in range(40):  # "mexico", "border" and "talks" are in every chunk; "fentanyl", "cartels", "labs" in one each
+        text = "Mexico border talks " + {0: "fentanyl", 1: "cartels", 2: "labs"}.get(i, "")
+        db.execute("INSERT INTO chunks(rowid, id, article_id, idx, start, end, text) VALUES (?, ?, 'a', ?, 0, 1, ?)",
+                   (i + 1, f"c{i}", i, text))
+        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?, ?, '', '')", (i + 1, text))
+    retriever = HybridRetriever(None, library, RetrievalConfig(max_postings=50))
+    assert retriever.keyword_terms("Mexico fentanyl cartels labs: border talks?") == ["mexico", "fentanyl", "cartels", "labs"]
+    retriever = HybridRetriever(None, library, RetrievalConfig(max_postings=20))
+    assert retriever.keyword_terms("Mexico fentanyl cartels labs: border talks?") == ["fentanyl", "cartels", "labs"]
+    # Within budget or not, the three rarest stay, in the question's order.
+    assert retriever.keyword_terms("Mexico fentanyl cartels border talks?") == ["mexico", "fentanyl", "cartels"]
+    assert retriever.keyword_terms("Mexico talks?") == ["mexico", "talks"]  # short questions keep every word
 
 
 def test_filters_translate_to_chroma_and_sql():
