@@ -248,7 +248,8 @@ def build_app(settings: Settings) -> gr.Blocks:
 
         def show():
             v = lib.view()
-            return (v.banner, v.table, gr.Dataset(samples=[[q] for q in v.examples]),
+            # No "Try" heading over an empty list (an empty library, or one too small to suggest questions).
+            return (v.banner, v.table, gr.Dataset(samples=[[q] for q in v.examples], visible=bool(v.examples)),
                     gr.CheckboxGroup(choices=v.publishers), gr.Dropdown(choices=v.articles),
                     gr.Dropdown(choices=v.articles, value=None))
 
