@@ -256,8 +256,10 @@ def _cover(terms: set[str], scored: list[Evidence], idf: dict[str, float], top_k
     candidates = sorted(scored, key=lambda e: -e.score)
     while len(chosen) < top_k:
         best, gain = None, min_gain
+        uncovered = terms - covered
+        left = _coverage(terms, uncovered, idf)  # the same for every candidate of this round
         for e in candidates:
-            g = _coverage(terms - covered, e.first.stems, idf) * _coverage(terms, terms - covered, idf)
+            g = _coverage(uncovered, e.first.stems, idf) * left
             if g > gain and not any(near_duplicate(e.text, c.text) for c in chosen):
                 best, gain = e, g
         if best is None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from rag.text import fold
 
@@ -139,8 +139,7 @@ def parse_question(question: str) -> Intent | None:
     return None
 
 
-@dataclass(frozen=True)
-class _Token:
+class _Token(NamedTuple):  # a tuple: built for every word of every candidate sentence, per query
     text: str
     folded: str
     start: int
