@@ -76,12 +76,15 @@ def is_seeds_gold(items) -> bool:
 def eval_index(settings: Settings, paths: list[Path], name: str) -> Settings:
     """Build or update (incrementally: a no-op when unchanged) an evaluation index under .rag/eval/index-<name>.
 
-    Another embedding backend gets its own index (index-<name>-<backend>), so the two can be compared.
+    Another embedding backend or chunking gets its own index (index-<name>-<backend>, index-<name>-c<size>o<overlap>),
+    so runs can be compared, e.g. the paper's chunk size: `RAG_CHUNK_SIZE=256 RAG_CHUNK_OVERLAP=200 rag eval --multihop`.
     """
     from index import ingest
 
     if settings.backend != Settings.backend:
         name = f"{name}-{settings.backend}"
+    if (settings.chunk_size, settings.chunk_overlap) != (Settings.chunk_size, Settings.chunk_overlap):
+        name = f"{name}-c{settings.chunk_size}o{settings.chunk_overlap}"
     settings = settings.replace(index_dir=EVAL_DIR / f"index-{name}")
     if settings.chroma_url:  # on a shared server, keep the evaluation's vectors out of the main collection
         settings = settings.replace(collection=f"{settings.collection}-eval-{name}")

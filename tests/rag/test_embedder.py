@@ -15,6 +15,22 @@ SENTENCES = [
 ]
 
 
+def test_torch_backend_gives_sentence_transformers_vectors():
+    """The torch backend skips sentence-transformers' import but must give its vectors exactly."""
+    from sentence_transformers import SentenceTransformer
+
+    from rag.embedder import _model_dir
+
+    fp32 = load_embedder(backend="torch")
+    reference = SentenceTransformer(str(_model_dir("all-MiniLM-L6-v2")), device="cpu")
+    texts = SENTENCES + ["  padded  ", "Obrador"]
+    ours = fp32.encode(texts)
+    theirs = reference.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert ours.dtype == np.float32 and ours.shape == (5, 384)
+    assert np.abs(ours - theirs).max() < 1e-5
+    assert np.allclose(fp32.encode(texts[::-1])[::-1], ours, atol=1e-5)
+
+
 def test_onnx_int8_vectors_match_the_fp32_model():
     fp32 = load_embedder(backend="torch")
     int8 = load_embedder(backend="onnx-int8")
