@@ -3,7 +3,7 @@
 from datetime import date
 
 from rag.retrieve import (HybridRetriever, RetrievalConfig, chroma_where, content_words, fts_query,
-                          porter_stems, rrf, sql_where)
+                          porter_stems, round_robin, rrf, source_clauses, sql_where)
 from rag.types import Filters
 
 
@@ -63,3 +63,38 @@ def test_filters_translate_to_chroma_and_sql():
     where, params = sql_where(f)
     assert where.count("?") == 3 and params == ["The Boston Globe", "2023-10-01", "2023-10-31"]
     assert chroma_where(Filters(article_ids=("x",))) == {"article_id": {"$in": ["x"]}}
+
+
+def test_source_clauses_give_each_publisher_the_words_around_its_mention():
+    q = ("Which firm was sued by regulators, according to 'Fortune', and fined in Europe, "
+         "as reported by 'The Age'?")
+    clauses = dict(source_clauses(q, ["Fortune", "The Age"]))
+    assert "sued by regulators" in clauses["Fortune"] and "fined in Europe" in clauses["The Age"]
+    assert "Fortune" not in clauses["Fortune"] and "The Age" not in clauses["The Age"]
+    # Mentions are found accent- and case-insensitively; an unnamed publisher gets no clause.
+    assert [s for s, _ in source_clauses("what did le monde and fortune say?", ["Le Mónde", "Fortune", "Wired"])] == [
+        "Le Mónde", "Fortune"]
+
+
+def test_round_robin_alternates_rankings_without_repeats():
+    assert round_robin([["a", "b", "c"], ["b", "d"]]) == ["a", "b", "d", "c"]
+    assert round_robin([]) == []
+
+
+def test_keyword_search_narrowed_to_a_publisher(tmp_path):
+    from rag.store import Library
+
+    library = Library(tmp_path, create=True)
+    db = library.connect()
+    sources = {"a": "Fortune", "b": 'The "Age"', "c": "Fortune Daily"}
+    for n, (aid, source) in enumerate(sources.items()):
+        db.execute("INSERT INTO articles(id, source_key, title, hash, text, added_at, source) VALUES (?, ?, 't', ?, 'x', 0, ?)",
+                   (aid, aid, aid, source))
+        text = "Regulators fined the bank"
+        db.execute("INSERT INTO chunks(rowid, id, article_id, idx, start, end, text) VALUES (?, ?, ?, 0, 0, 1, ?)",
+                   (n + 1, f"{aid}:0", aid, text))
+        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?, ?, '', ?)", (n + 1, text, source))
+    retriever = HybridRetriever(None, library, RetrievalConfig())
+    assert sorted(retriever.keyword("regulators fined", None)) == ["a:0", "b:0", "c:0"]
+    assert retriever.keyword("regulators fined", Filters(sources=("Fortune",))) == ["a:0"]  # not "Fortune Daily"
+    assert retriever.keyword("regulators fined", Filters(sources=('The "Age"',))) == ["b:0"]
