@@ -5,7 +5,8 @@
 Each phase runs in a fresh process so its peak RSS is its own:
   ours     index.ingest() of the corpus into a new index (load, clean, dedupe, chunk, embed, Chroma + FTS5)
   raw      SentenceTransformer.encode on exactly the chunk texts our pipeline produced (the floor)
-  ours-int8 / raw-int8  the same two with the int8 ONNX backend of the same model (RAG_BACKEND=onnx-int8)
+  ours-int8 / raw-int8  the same two with the int8 ONNX backend of the same model (RAG_BACKEND=onnx-int8;
+            raw-int8 is Embedder.encode on that backend, as no library runs it)
   stock    LlamaIndex VectorStoreIndex.from_documents + HuggingFaceEmbedding into Chroma (SentenceSplitter defaults)
   stock-fit the same with SentenceSplitter(chunk_size=200), so the model reads every chunk whole, like ours
 Prints a table; the targets are ours chunks/s >= 90% of raw, and int8 ingest >= 2x fp32 ingest.
@@ -64,9 +65,18 @@ def phase_raw(workdir: Path, backend: str = "torch") -> dict:
     from rag.embedder import load_embedder
 
     texts = json.loads((workdir / "chunks.json").read_text(encoding="utf-8"))
-    embedder = load_embedder(backend=backend)
+    if backend == "torch":  # the library itself, not our Embedder: the floor our pipeline is held to
+        from sentence_transformers import SentenceTransformer
+
+        from rag.embedder import _model_dir
+
+        model = SentenceTransformer(str(_model_dir("all-MiniLM-L6-v2")), device="cpu")
+        encode = lambda: model.encode(texts, batch_size=64, normalize_embeddings=True)  # noqa: E731
+    else:
+        embedder = load_embedder(backend=backend)
+        encode = lambda: embedder.encode(texts, batch_size=64)  # noqa: E731
     began = time.perf_counter()
-    embedder.encode(texts, batch_size=64)
+    encode()
     return {"articles": None, "chunks": len(texts), "seconds": time.perf_counter() - began}
 
 
