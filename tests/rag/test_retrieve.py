@@ -2,8 +2,8 @@
 
 from datetime import date
 
-from rag.retrieve import (HybridRetriever, RetrievalConfig, chroma_where, content_words, fts_query,
-                          porter_stems, round_robin, rrf, source_clauses, sql_where)
+from rag.retrieve import (HybridRetriever, RetrievalConfig, best_sentence_order, chroma_where, content_words,
+                          fts_query, porter_stems, report_clauses, round_robin, rrf, sql_where)
 from rag.types import Filters
 
 
@@ -65,15 +65,38 @@ def test_filters_translate_to_chroma_and_sql():
     assert chroma_where(Filters(article_ids=("x",))) == {"article_id": {"$in": ["x"]}}
 
 
-def test_source_clauses_give_each_publisher_the_words_around_its_mention():
+def test_report_clauses_give_each_publisher_the_words_around_its_mention():
     q = ("Which firm was sued by regulators, according to 'Fortune', and fined in Europe, "
          "as reported by 'The Age'?")
-    clauses = dict(source_clauses(q, ["Fortune", "The Age"]))
-    assert "sued by regulators" in clauses["Fortune"] and "fined in Europe" in clauses["The Age"]
-    assert "Fortune" not in clauses["Fortune"] and "The Age" not in clauses["The Age"]
+    clauses = {c.source: c.text for c in report_clauses(q, ["Fortune", "The Age"])}
+    assert "sued by regulators" in clauses["Fortune"] and "fined in europe" in clauses["The Age"]
+    assert "fortune" not in clauses["Fortune"] and "the age" not in clauses["The Age"]
     # Mentions are found accent- and case-insensitively; an unnamed publisher gets no clause.
-    assert [s for s, _ in source_clauses("what did le monde and fortune say?", ["Le Mónde", "Fortune", "Wired"])] == [
+    assert [c.source for c in report_clauses("what did le monde and fortune say?", ["Le Mónde", "Fortune", "Wired"])] == [
         "Le Mónde", "Fortune"]
+
+
+def test_report_clauses_split_one_publishers_reports_by_day():
+    q = ("After the TechCrunch report on October 7, 2023, about Flexport's CEO, and the TechCrunch article on "
+         "October 30th, about its layoffs, did the coverage change?")
+    first, second = report_clauses(q, ["TechCrunch"])
+    assert (first.source, first.day, second.source, second.day) == (
+        "TechCrunch", date(2023, 10, 7), "TechCrunch", date(2023, 10, 30))  # the year carries over
+    assert "flexport's ceo" in first.text and "layoffs" in second.text and "october" not in first.text
+    # A day alone is a report too; a day with no year anywhere, or no such day, is not read.
+    assert [(c.source, c.day) for c in report_clauses("What happened on May 3, 2024?", [])] == [(None, date(2024, 5, 3))]
+    assert [c.day for c in report_clauses("What happened on May 3 or February 30, 2024?", [])] == [date(2024, 5, 3)]
+    assert report_clauses("What may happen in May?", []) == []
+
+
+def test_best_sentence_order_prefers_one_answering_sentence_to_scattered_matches():
+    weights = {"fentanyl": 3.0, "made": 1.0, "mexico": 1.0, "border": 1.0}
+    scattered = ("scattered", [(frozenset({"mexico"}), 100), (frozenset({"border"}), 100), (frozenset({"made"}), 100)])
+    answering = ("answering", [(frozenset({"fentanyl", "made", "mexico"}), 120)])
+    assert best_sentence_order(weights, [scattered, answering]) == ["answering", "scattered"]
+    # Equal words: the shorter sentence wins.
+    assert best_sentence_order(weights, [("long", [(frozenset({"fentanyl"}), 900)]),
+                                         ("short", [(frozenset({"fentanyl"}), 90)])]) == ["short", "long"]
 
 
 def test_round_robin_alternates_rankings_without_repeats():
