@@ -7,7 +7,8 @@ MultiHop-RAG corpus index (609 articles; skipped, and said so, when it is not co
   ours    rag `Assistant.query()` end to end: embed, dense + FTS5, fuse, select sentences, cite
   stock   VectorStoreIndex.from_vector_store(ChromaVectorStore(same collection),
           embed_model=HuggingFaceEmbedding(same MiniLM)).as_retriever(similarity_top_k=10).retrieve()
-  embed   Embedder.encode([question]) alone: the floor
+  embed   Embedder.encode([question]) alone, on all cores and on one thread (as query() runs it, its
+          keyword search on the other core): the faster of the two is the floor
   cold    a fresh Python process, from spawn to its first answer (OS file cache warm)
 Every figure is over >= 100 warm calls after 5 warm-up calls. Targets: ours p50 <= 2x embed p50,
 ours p50 <= 50 ms on MultiHop-RAG, cold start <= 6 s.
@@ -77,8 +78,10 @@ def measure(index: Path, questions: list[str], embed_model) -> dict:
         raise SystemExit(f"query() failed on {index}: {errors[0]}")
     stock_ms, _ = time_each(stock.retrieve, questions)
     embed_ms, _ = time_each(lambda q: assistant.embedder.encode([q]), questions)
+    embed_one_ms, _ = time_each(lambda q: assistant.embedder.encode([q], threads=1), questions)
     stages = {s: [a.timings[s] for a in answers if s in a.timings] for s in STAGES}
     return {"chunks": assistant.retriever.collection.count(), "ours": ours, "stock": stock_ms, "embed": embed_ms,
+            "embed_one": embed_one_ms,
             "stages": stages, "abstained": sum(a.abstained for a in answers), "n": len(questions)}
 
 
@@ -93,15 +96,18 @@ def build_seeds_index(folder: Path) -> Path:
 
 
 def report(name: str, r: dict, cold: float, target_ms: float | None) -> str:
-    p = {k: percentiles(r[k], (50, 95)) for k in ("ours", "stock", "embed")}
-    ratio = p["ours"]["p50"] / p["embed"]["p50"]
+    p = {k: percentiles(r[k], (50, 95)) for k in ("ours", "stock", "embed", "embed_one")}
+    floor = min(p["embed"]["p50"], p["embed_one"]["p50"])  # the faster way to embed one question
+    ratio = p["ours"]["p50"] / floor
     lines = [f"### {name}: {r['chunks']} chunks, {r['n']} questions ({r['abstained']} abstained)", ""]
     lines.append(table(["what", "p50 ms", "p95 ms", "target"], [
         ["ours: `query()` end to end", p["ours"]["p50"], p["ours"]["p95"],
          f"p50 <= 2x embed ({ratio:.2f}x)" + (f", <= {target_ms:.0f} ms" if target_ms else "")],
         ["stock: LlamaIndex `VectorStoreIndex.as_retriever(top_k=10)`, dense only", p["stock"]["p50"],
          p["stock"]["p95"], "baseline"],
-        ["embed the question only (`Embedder.encode`)", p["embed"]["p50"], p["embed"]["p95"], "floor"],
+        ["embed the question only (`Embedder.encode`, all cores)", p["embed"]["p50"], p["embed"]["p95"], "floor"],
+        ["embed the question on one thread, as `query()` does beside its keyword search", p["embed_one"]["p50"],
+         p["embed_one"]["p95"], "floor"],
     ]))
     verdict = ratio <= 2 and (target_ms is None or p["ours"]["p50"] <= target_ms)
     lines += ["", f"Cold start, fresh process to first answer: {cold:.2f} s (target <= 6 s: "

@@ -135,3 +135,20 @@ def test_retrieve_ranks_passages_with_metadata(seeds_index):
     passages = open_assistant(seeds_index).retrieve("How many asylum applications does Mexico process a year?", top_k=5)
     assert 1 <= len(passages) <= 5 and [p.rank for p in passages] == list(range(len(passages)))
     assert "140,000 asylum applications" in passages[0].text and passages[0].source == "Agence France-Presse"
+
+
+def test_keyword_side_run_in_another_thread_gives_the_same_passages(seeds_index):
+    """`query()` computes BM25 in a worker thread while it embeds; the result must not depend on where it ran."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rag import open_assistant
+
+    assistant = open_assistant(seeds_index)
+    question = "What did Blinken say about fentanyl, according to Agence France-Presse and to The Boston Globe?"
+    vector = assistant.embedder.encode([question])[0]
+    with ThreadPoolExecutor(1) as pool:
+        hits = pool.submit(assistant.retriever.keyword_hits, question, None).result()
+    assert hits.ranking and hits.named
+    inline, _ = assistant.retriever.retrieve(question, vector)
+    threaded, _ = assistant.retriever.retrieve(question, vector, keyword=hits)
+    assert [p.chunk_id for p in threaded] == [p.chunk_id for p in inline] and inline
