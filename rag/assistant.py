@@ -66,6 +66,18 @@ def clean_question(question: object) -> tuple[str, str | None]:
     return text, None
 
 
+def without_names(question: str, names: Sequence[str]) -> str:
+    """`question` without the publishers it names: a publisher says where to look, not what to find, and a
+    sentence that merely mentions "The Wall Street Journal" does not answer a question about its report.
+
+        >>> without_names("Did Fortune report on Apple's card?", ["Fortune"])
+        "Did   report on Apple's card?"
+    """
+    for name in names:
+        question = re.sub(rf"\b{re.escape(name)}\b", " ", question, flags=re.IGNORECASE)
+    return question
+
+
 class Assistant:
     """One opened index: the embedder, the Chroma collection and the SQLite library.
 
@@ -115,7 +127,8 @@ class Assistant:
         keyword = self._keyword_pool.submit(self.retriever.keyword_hits, resolved, filters)
         vector = self.embedder.encode([resolved], threads=1)[0]
         t = lap("embed", t0)
-        passages, best = self.retriever.retrieve(resolved, vector, filters, keyword=keyword.result())
+        hits = keyword.result()
+        passages, best = self.retriever.retrieve(resolved, vector, filters, keyword=hits)
         t = lap("retrieve", t)
         if not passages or (best < self.retriever.config.min_similarity and intent is None):
             return self._abstain(text, resolved, timings, t0)
@@ -126,8 +139,8 @@ class Assistant:
         # every sentence of eight articles is a third of the selection time on the others.
         attributed = intent is not None or quoted_claim(resolved) is not None
         sentences = load_sentences(db, list(articles), {k: a.text for k, a in articles.items()}, speakers=attributed)
-        evidence = select(resolved, intent, [p for p in passages if p.article_id in articles], sentences,
-                          top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage)
+        evidence = select(without_names(resolved, hits.named), intent, [p for p in passages if p.article_id in articles],
+                          sentences, top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage)
         t = lap("select", t)
         if not evidence:
             return self._abstain(text, resolved, timings, t0)
