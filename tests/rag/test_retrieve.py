@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from rag.retrieve import (HybridRetriever, RetrievalConfig, best_sentence_order, chroma_where, content_words,
+from rag.retrieve import (HybridRetriever, RetrievalConfig, Candidate, OrderWeights, best_sentences, chroma_where, coverage_order, content_words,
                           fts_query, porter_stems, report_clauses, round_robin, rrf, sql_where)
 from rag.types import Filters
 
@@ -89,14 +89,42 @@ def test_report_clauses_split_one_publishers_reports_by_day():
     assert report_clauses("What may happen in May?", []) == []
 
 
-def test_best_sentence_order_prefers_one_answering_sentence_to_scattered_matches():
+def test_best_sentences_prefer_one_answering_sentence_to_scattered_matches():
     weights = {"fentanyl": 3.0, "made": 1.0, "mexico": 1.0, "border": 1.0}
     scattered = ("scattered", [(frozenset({"mexico"}), 100), (frozenset({"border"}), 100), (frozenset({"made"}), 100)])
-    answering = ("answering", [(frozenset({"fentanyl", "made", "mexico"}), 120)])
-    assert best_sentence_order(weights, [scattered, answering]) == ["answering", "scattered"]
+    answering = ("answering", [(frozenset({"fentanyl", "made", "mexico", "labs"}), 120)])
+    best = best_sentences(weights, [scattered, answering])
+    assert best["answering"][0] > best["scattered"][0]
+    assert best["answering"][1] == {"fentanyl", "made", "mexico"}  # question words only
     # Equal words: the shorter sentence wins.
-    assert best_sentence_order(weights, [("long", [(frozenset({"fentanyl"}), 900)]),
-                                         ("short", [(frozenset({"fentanyl"}), 90)])]) == ["short", "long"]
+    best = best_sentences(weights, [("long", [(frozenset({"fentanyl"}), 900)]), ("short", [(frozenset({"fentanyl"}), 90)])])
+    assert best["short"][0] > best["long"][0]
+    assert best_sentences(weights, [("empty", [])]) == {"empty": (0.0, frozenset())}
+
+
+def _candidate(article, source=None, rank=0, words=()):
+    return Candidate(article, source, (-float(rank), 0.5, 0.0, 0.5, 0.0, 0.0), frozenset(words))
+
+
+def test_coverage_order_places_a_new_fact_before_more_of_the_same():
+    words = {"fentanyl": 1.0, "border": 1.0}
+    first = _candidate("a", rank=0, words={"fentanyl"})
+    same = _candidate("a", rank=0.1, words={"fentanyl"})
+    other = _candidate("b", rank=0.6, words={"border"})
+    assert coverage_order([first, same, other], words, OrderWeights()) == [0, 2, 1]
+    # With nothing learned about coverage, the features alone decide.
+    flat = OrderWeights(same_article=0.0, same_source=0.0, new_words=0.0)
+    assert coverage_order([first, same, other], words, flat) == [0, 1, 2]
+
+
+def test_coverage_order_spreads_named_publishers():
+    words = {"price": 1.0}
+    one = _candidate("a", source="Fortune", rank=0, words={"price"})
+    two = _candidate("b", source="Fortune", rank=0.1, words={"price"})
+    three = _candidate("c", source="The Age", rank=0.3, words={"price"})
+    weights = OrderWeights(same_article=0.0, new_words=0.0)
+    assert coverage_order([one, two, three], words, weights, named=["Fortune", "The Age"]) == [0, 2, 1]
+    assert coverage_order([one, two, three], words, weights) == [0, 1, 2]
 
 
 def test_round_robin_alternates_rankings_without_repeats():
