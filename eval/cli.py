@@ -1,7 +1,7 @@
 """`rag eval`: run a gold set, a MultiHop-RAG sample, or compare two runs.
 
     rag eval eval/gold/seeds.jsonl [--out DIR]
-    rag eval --multihop ../shared/data/multihop-rag/ [--queries FILE] [--limit N] [--out DIR]
+    rag eval --multihop ../shared/data/multihop-rag/ [--queries FILE] [--limit N | --sample N] [--out DIR]
     rag eval --compare A/report.json B/report.json
 """
 
@@ -25,6 +25,7 @@ def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--multihop", metavar="DIR", help="a MultiHop-RAG folder (corpus.json + queries)")
     p.add_argument("--queries", metavar="FILE", help="MultiHop-RAG queries file (default DIR/queries-dev.json)")
     p.add_argument("--limit", type=int, metavar="N", help="first N queries only")
+    p.add_argument("--sample", type=int, metavar="N", help="MultiHop-RAG: N queries spread evenly over the file")
     p.add_argument("--compare", nargs=2, metavar=("A.json", "B.json"), help="difference between two report.json")
     p.add_argument("--out", metavar="DIR", help="where report.md, report.json and by_type.png go "
                                                 "(default .rag/eval/<name>)")
@@ -42,7 +43,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         from eval import metrics
         from eval.loaders import load_multihop
 
-        data = load_multihop(args.multihop, args.queries, limit=args.limit)
+        data = load_multihop(args.multihop, args.queries, limit=args.limit, sample=args.sample)
         name = f"multihop-{Path(args.queries).stem if args.queries else 'dev'}"
         settings = eval_index(settings, [Path(args.multihop) / "corpus.json"], "multihop")
         items, match = data.items, metrics.multihop_match

@@ -98,12 +98,15 @@ class MultiHopSet:
     items: list[GoldItem] = field(default_factory=list)
 
 
-def load_multihop(folder: str | Path, queries: str | Path | None = None, *, limit: int | None = None) -> MultiHopSet:
+def load_multihop(folder: str | Path, queries: str | Path | None = None, *, limit: int | None = None,
+                  sample: int | None = None) -> MultiHopSet:
     """Load `corpus.json` and a queries file (default `queries-dev.json`) from a MultiHop-RAG folder.
 
     Each query becomes a GoldItem: `evidence` = its facts with their article titles, `answers` = the gold
     answer, `type` = "unanswerable" for null queries and "multi-article" otherwise (the original
-    question_type is kept in `notes`). `limit` keeps the first N queries.
+    question_type is kept in `notes`). `limit` keeps the first N queries; `sample` keeps N spread evenly over
+    the file (every k-th), so a short run still sees every question type. Ids (`mh-0042`) are positions in
+    the file, the same in a sample as in the whole run, so `rag eval --compare` can pair them.
 
     >>> mh = load_multihop("../shared/data/multihop-rag", limit=5)   # doctest: +SKIP
     """
@@ -114,10 +117,13 @@ def load_multihop(folder: str | Path, queries: str | Path | None = None, *, limi
                                 category=a.get("category") or "") for a in corpus]
     qpath = Path(queries) if queries else folder / "queries-dev.json"
     raw = json.loads(qpath.read_text(encoding="utf-8"))
+    chosen = list(enumerate(raw))
+    if sample is not None:
+        chosen = chosen[:: max(1, len(chosen) // max(sample, 1))][:sample]
     if limit is not None:
-        raw = raw[:limit]
+        chosen = chosen[:limit]
     items = []
-    for n, q in enumerate(raw):
+    for n, q in chosen:
         qtype = q.get("question_type", "")
         unanswerable = qtype == "null_query" or not q.get("evidence_list")
         items.append(GoldItem(

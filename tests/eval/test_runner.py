@@ -77,6 +77,16 @@ def test_multihop_loader_marks_null_queries(tmp_path):
     assert len(load_multihop(tmp_path, limit=1).items) == 1
 
 
+def test_multihop_sample_spreads_over_the_file_and_keeps_file_positions(tmp_path):
+    (tmp_path / "corpus.json").write_text(json.dumps([{"title": "T", "body": "Body."}]))
+    queries = [{"query": f"Q{n}?", "answer": "Yes", "question_type": "comparison_query",
+                "evidence_list": [{"title": "T", "fact": "Body."}]} for n in range(10)]
+    (tmp_path / "queries-dev.json").write_text(json.dumps(queries))
+    assert [i.id for i in load_multihop(tmp_path, sample=3).items] == ["mh-0000", "mh-0003", "mh-0006"]
+    assert [i.question for i in load_multihop(tmp_path, sample=20).items] == [f"Q{n}?" for n in range(10)]
+    assert [i.id for i in load_multihop(tmp_path, sample=5, limit=2).items] == ["mh-0000", "mh-0002"]
+
+
 def test_related_sentences_count_for_precision_not_recall():
     related = "“If we reduce this, then violence in Mexico will continue to go down,” he said."
     item = GoldItem("q", "What did Ebrard say about weapons?", ("weapons pandemic",),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from eval.loaders import load_gold
-from eval.runner import run_gold
+from tests.eval.harness import assert_meets, run_and_keep
 
 GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold" / "seeds.jsonl"
 
@@ -27,23 +27,13 @@ THRESHOLDS = {  # metric: (minimum, or maximum when the second value is "max")
 
 @pytest.fixture(scope="module")
 def seeds_report(seeds_index, tmp_path_factory):
-    report = run_gold(load_gold(GOLD), seeds_index, name="seeds")
-    out = report.write(tmp_path_factory.mktemp("seeds-eval"))
-    print("\n" + report.table() + f"\n(report: {out})")
-    return report
+    return run_and_keep(load_gold(GOLD), seeds_index, tmp_path_factory.mktemp("seeds-eval"), "seeds")
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("metric", THRESHOLDS)
 def test_seeds_metric_meets_threshold(seeds_report, metric):
-    bound, kind = THRESHOLDS[metric]
-    value = seeds_report.overall[metric]
-    assert value is not None, f"{metric} undefined: retrieval metrics need Assistant.retrieve(question, top_k)"
-    failing = [r.id for r in seeds_report.worst(5)]
-    if kind == "min":
-        assert value >= bound, f"{metric} = {value:.3f} < {bound}; worst questions: {failing}"
-    else:
-        assert value <= bound, f"{metric} = {value:.3f} > {bound}; worst questions: {failing}"
+    assert_meets(seeds_report, metric, *THRESHOLDS[metric])
 
 
 @pytest.mark.e2e

@@ -1,0 +1,57 @@
+"""MultiHop-RAG on a fixed sample, end to end: the whole corpus indexed (real model, real Chroma) the way
+`rag eval --multihop` indexes it, then 200 dev queries spread over the file asked through `rag.query()` and
+`assistant.retrieve()`, scored by the paper's rule. The same run as
+
+    rag eval --multihop ../shared/data/multihop-rag/ --sample 200
+
+Building the index takes about 7 minutes on two cores the first time; later runs reuse `.rag/eval/index-multihop`.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from eval import metrics
+from eval.cli import eval_index
+from eval.loaders import load_multihop
+from rag.settings import Settings
+from tests.eval.harness import assert_meets, run_and_keep
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag"
+
+THRESHOLDS = {  # metric: (bound, "min" or "max")
+    # Measured on this sample with the committed defaults (fp32): hits@4 0.899, hits@10 0.959, mrr@10 0.753,
+    # map@10 0.419; abstention recall 0.516, false abstentions 0.278, citation precision 0.508. Each bound sits
+    # 2-3 points under (retrieval) or 5 points beyond (answers, which swing more on 200 questions).
+    "hit@4": (0.87, "min"),
+    "hit@10": (0.94, "min"),
+    "mrr@10": (0.72, "min"),
+    "map@10": (0.39, "min"),
+    "abstention_recall": (0.45, "min"),
+    "false_abstention_rate": (0.33, "max"),
+    "citation_precision": (0.45, "min"),
+}
+
+
+@pytest.fixture(scope="module")
+def multihop_report(tmp_path_factory):
+    if not (DATA / "corpus.json").is_file():
+        pytest.skip(f"MultiHop-RAG data not found at {DATA}")
+    data = load_multihop(DATA, sample=200)
+    settings = eval_index(Settings.load(environ={}), [DATA / "corpus.json"], "multihop")
+    return run_and_keep(data.items, settings, tmp_path_factory.mktemp("multihop-eval"), "multihop-sample",
+                        metrics.multihop_match)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("metric", THRESHOLDS)
+def test_multihop_sample_metric_meets_threshold(multihop_report, metric):
+    assert_meets(multihop_report, metric, *THRESHOLDS[metric])
+
+
+@pytest.mark.e2e
+def test_multihop_sample_covers_every_question_type_without_errors(multihop_report):
+    results = multihop_report.results
+    assert len(results) == 200 and [r.id for r in results if r.error] == []
+    kinds = {r.notes for r in results}
+    assert {"comparison_query", "inference_query", "temporal_query", "null_query"} <= kinds
