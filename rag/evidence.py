@@ -26,6 +26,12 @@ from rag.speakers import (HONORIFICS, OPEN_QUOTES, Intent, Speaker, attribute, n
 
 NUMERIC_QUESTION = re.compile(r"\b(how (many|much|long|far|old)|what (number|percentage|share|amount)|when|what year)\b", re.I)
 NUMBER = re.compile(r"\d")
+# "By how much did arrests rise from July?": news reports give the level, then the change in the next sentence
+# ("... 181,509 arrests throughout August. Those figures have gone up by 37 percent from July ...").
+CHANGE_QUESTION = re.compile(r"\bby how much\b|\bhow much (did|has|have|had|was|were|will)\b.*\b(rise|rose|risen|grow|grew|"
+                             r"increase|fall|fell|drop|decline|jump|climb|go up|gone up|go down|change)", re.I)
+CHANGE_FOLLOW_UP = re.compile(r"^\W*(those|these|that|this|it|the (figures?|numbers?|totals?|rates?))\b.*"
+                              r"(\d\s*(percent|per cent|%)|\d+\s*times\b|\b(doubled|tripled|halved)\b)", re.I | re.S)
 LEADING_GLUE = re.compile(r"^(?:But|And|However|Yet|Still|So|Also|Meanwhile),?\s+")
 
 
@@ -213,8 +219,22 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
     if not scored:
         return []
     if max(e.topical for e in scored) >= min_coverage:
-        return _pick(scored, top_k, min_ratio)
-    return _cover(terms, scored, idf, top_k, min_coverage)
+        chosen = _pick(scored, top_k, min_ratio)
+    else:
+        chosen = _cover(terms, scored, idf, top_k, min_coverage)
+    return _with_changes(chosen, sentences) if CHANGE_QUESTION.search(question) else chosen
+
+
+def _with_changes(chosen: list[Evidence], sentences: dict[str, list[Sentence]]) -> list[Evidence]:
+    """Each unit followed by the next sentence of its article when that one states the change of its figures
+    ("Those figures have gone up by 37 percent"), for questions that ask by how much something changed."""
+    for e in chosen:
+        article = sentences.get(e.first.article_id, [])
+        at = article.index(e.sentences[-1]) + 1 if e.sentences[-1] in article else len(article)
+        if at < len(article) and CHANGE_FOLLOW_UP.match(article[at].text):
+            e.sentences.append(article[at])
+    appended = {id(s) for e in chosen for s in e.sentences[1:]}
+    return [e for e in chosen if id(e.first) not in appended]
 
 
 def _select_source(claim: str, pool: list[Sentence], sentences: dict[str, list[Sentence]]) -> list[Evidence]:

@@ -146,3 +146,20 @@ def test_who_said_a_pronoun_sentence_cites_the_sentence_naming_the_speaker():
     # A claim nobody is reported saying has no speaker to name.
     assert select('Who said "The weather was mild"?', None, [whole_passage("a", TEXT)],
                   {"a": article_sentences("a", TEXT)}, top_k=4) == []
+
+
+def test_a_by_how_much_question_takes_the_next_sentence_that_states_the_change():
+    text = ("Border Patrol made 181,509 arrests at the Mexican border in August. "
+            "Those figures have gone up by 37 percent from July. "
+            "The weather was mild.")
+    sents = {"a": article_sentences("a", text)}
+    q = "By how much did Border Patrol arrests in August rise from July?"
+    chosen = select(q, parse_question(q), [whole_passage("a", text)], sents, top_k=4)
+    assert [e.text for e in chosen] == [
+        "Border Patrol made 181,509 arrests at the Mexican border in August. "
+        "Those figures have gone up by 37 percent from July."]
+    # A question that does not ask for a change keeps the single sentence.
+    sents = {"a": article_sentences("a", text)}
+    q = "How many arrests did Border Patrol make at the Mexican border in August?"
+    chosen = select(q, parse_question(q), [whole_passage("a", text)], sents, top_k=4)
+    assert [e.text for e in chosen][0] == "Border Patrol made 181,509 arrests at the Mexican border in August."
