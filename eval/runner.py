@@ -132,7 +132,8 @@ class EvalReport:
         (out / "report.md").write_text(self.to_markdown(), encoding="utf-8")
         from eval.chart import bar_chart
 
-        bar_chart(self.by_type, ("hit@5", "key_fact_recall", "citation_precision", "citation_recall"),
+        # abstention_recall is the one of these defined for unanswerable questions: without it their group is empty.
+        bar_chart(self.by_type, ("hit@5", "key_fact_recall", "citation_precision", "citation_recall", "abstention_recall"),
                   out / "by_type.png", title=f"{self.name}: metrics by question type")
         return out
 
