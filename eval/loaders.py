@@ -35,6 +35,7 @@ class GoldItem:
     history: tuple[dict, ...] = ()
     notes: str | None = None
     related: tuple[Evidence, ...] = ()  # other relevant sentences: citing them is precise, not required
+    half: str | None = None  # "tune" or "report" in sets split for tuning; None otherwise
 
     @property
     def answerable(self) -> bool:
@@ -71,6 +72,7 @@ def _gold_item(d: dict) -> GoldItem:
         history=tuple({"role": h["role"], "content": h["content"]} for h in d.get("history", ()) or ()),
         notes=d.get("notes"),
         related=tuple(Evidence(str(e["article"]), str(e["text"])) for e in d.get("related", ())),
+        half=d.get("half"),
     )
     if item.type not in GOLD_TYPES:
         raise ValueError(f"type {item.type!r} is not one of {', '.join(GOLD_TYPES)}")
