@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GOLD_TYPES = ("factoid", "quote", "multi-article", "numeric", "unanswerable", "follow-up")
+GOLD_HALVES = ("tune", "report")  # `half` of a held-out set: tune on one, only report the other
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class GoldItem:
     history: tuple[dict, ...] = ()
     notes: str | None = None
     related: tuple[Evidence, ...] = ()  # other relevant sentences: citing them is precise, not required
-    half: str | None = None  # "tune" or "report" in sets split for tuning; None otherwise
+    half: str | None = None  # "tune" or "report" in a set split for tuning (see eval/README.md)
 
     @property
     def answerable(self) -> bool:
@@ -76,6 +77,8 @@ def _gold_item(d: dict) -> GoldItem:
     )
     if item.type not in GOLD_TYPES:
         raise ValueError(f"type {item.type!r} is not one of {', '.join(GOLD_TYPES)}")
+    if item.half is not None and item.half not in GOLD_HALVES:
+        raise ValueError(f"half {item.half!r} is not one of {', '.join(GOLD_HALVES)}")
     if item.answerable and not (item.answers and item.evidence):
         raise ValueError(f"{item.id}: an answerable question needs answers and evidence")
     return item
