@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GOLD_TYPES = ("factoid", "quote", "multi-article", "numeric", "unanswerable", "follow-up")
+MULTIHOP_TYPES = ("inference", "comparison", "temporal", "null")  # the data set's own question types
+UNANSWERABLE_TYPES = ("unanswerable", "null")
 GOLD_HALVES = ("tune", "report")  # `half` of a held-out set: tune on one, only report the other
 
 
@@ -40,7 +42,7 @@ class GoldItem:
 
     @property
     def answerable(self) -> bool:
-        return self.type != "unanswerable"
+        return self.type not in UNANSWERABLE_TYPES
 
 
 class GoldFormatError(ValueError):
@@ -108,8 +110,8 @@ def load_multihop(folder: str | Path, queries: str | Path | None = None, *, limi
     """Load `corpus.json` and a queries file (default `queries-dev.json`) from a MultiHop-RAG folder.
 
     Each query becomes a GoldItem: `evidence` = its facts with their article titles, `answers` = the gold
-    answer, `type` = "unanswerable" for null queries and "multi-article" otherwise (the original
-    question_type is kept in `notes`). `limit` keeps the first N queries; `sample` keeps N spread evenly over
+    answer, `type` = the data set's question type without "_query" (inference, comparison, temporal, null:
+    `MULTIHOP_TYPES`; null queries are unanswerable), also kept whole in `notes`. `limit` keeps the first N queries; `sample` keeps N spread evenly over
     the file (every k-th), so a short run still sees every question type. Ids (`mh-0042`) are positions in
     the file, the same in a sample as in the whole run, so `rag eval --compare` can pair them.
 
@@ -136,7 +138,8 @@ def load_multihop(folder: str | Path, queries: str | Path | None = None, *, limi
             question=q["query"],
             answers=() if unanswerable else (str(q.get("answer", "")),),
             evidence=tuple(Evidence(e["title"], e["fact"]) for e in q.get("evidence_list", ())),
-            type="unanswerable" if unanswerable else "multi-article",
+            type="null" if unanswerable else qtype.removesuffix("_query"),
             notes=qtype,
+            half="tune" if n % 2 == 0 else "report",  # even file positions tune, odd ones are only reported
         ))
     return MultiHopSet(articles, items)

@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from rag import answer_type
 from rag.evidence import Evidence, answer_sentence, load_sentences, near_duplicate
 from rag.types import Citation, SyndicatedCopy
 
@@ -50,17 +51,21 @@ def syndicated_copies(db, article: ArticleRow, quote: str) -> tuple[SyndicatedCo
     return tuple(copies)
 
 
-def build_citations(db, evidence: Sequence[Evidence], articles: dict[str, ArticleRow]) -> tuple[Citation, ...]:
-    """Numbered citations 1..n, one per evidence unit, quote == article.text[start:end]."""
+def build_citations(db, evidence: Sequence[Evidence], articles: Mapping[str, ArticleRow], kind: str | None = None,
+                    question: str = "") -> tuple[Citation, ...]:
+    """Numbered citations 1..n, one per evidence unit, quote == article.text[start:end]; where the question
+    asks for a `kind` of answer (`rag.answer_type`), the words of the quote that give it are its highlight."""
     out = []
     for n, e in enumerate(evidence, 1):
         first, last = e.sentences[0], e.sentences[-1]
         a = articles[first.article_id]
         quote = a.text[first.start:last.end]
+        span = answer_type.find(quote, kind, question)
         out.append(Citation(
             number=n, article_id=a.id, title=a.title, source=a.source, date=a.date, quote=quote,
             passage=_passage(db, e), start=first.start, end=last.end,
             score=round(e.score, 4), also_in=syndicated_copies(db, a, quote),
+            highlight=(first.start + span[0], first.start + span[1]) if span else None,
         ))
     return tuple(out)
 
