@@ -6,6 +6,9 @@ into the sentence): the answer highlights it, and the answerability gate counts 
 
     >>> expected("How many migrants crossed in September?"), expected("Who is Mexico's security secretary?")
     ('number', 'person')
+    >>> count("The US officials — Antony Blinken, Alejandro Mayorkas and Merrick Garland — met.", "person",
+    ...       "Which US officials met?", several=True)
+    3
     >>> s = "Mexico was processing 140,000 asylum applications a year."
     >>> s[slice(*find(s, "number", "How many asylum applications?"))]
     '140,000'
@@ -62,6 +65,33 @@ def expected(question: str) -> str | None:
         if pattern.search(question):
             return kind
     return None
+
+
+PLURAL = re.compile(r"\bwhich\s+(?:\w+\s+)?(?:officials|people|persons|leaders|ministers|secretaries|members|"
+                    r"executives|players|officers|politicians|lawmakers|senators|judges|founders|ceos|countries|"
+                    r"cities|states|companies|teams|democrats|republicans)\b|\bwho\s+(?:were|are|else)\b|"
+                    r"\bname\s+(?:the|all)\b", re.I)
+
+
+def asks_for_several(question: str) -> bool:
+    """True for list questions ("Which officials travelled …?", "Who were the …?")."""
+    return bool(PLURAL.search(question))
+
+
+def count(sentence: str, kind: str | None, question: str, several: bool = False) -> int:
+    """How many answers of `kind` the sentence gives: 0 or 1, or for a list question (`several`) the number of
+    distinct names (or other spans) it holds that the question does not."""
+    if kind is None:
+        return 0
+    if not several:
+        return int(find(sentence, kind, question) is not None)
+    found, at = 0, 0
+    while found < 5:
+        span = find(sentence[at:], kind, question)
+        if span is None:
+            break
+        found, at = found + 1, at + span[1]
+    return found
 
 
 def who_is(question: str) -> str | None:

@@ -27,7 +27,7 @@ from typing import Mapping, Sequence
 
 from rag import answer_type
 from rag.answerability import GateWeights, Signals, probability
-from rag.compose import ArticleRow, build_citations, extractive_text, load_articles
+from rag.compose import ArticleRow, build_citations, date_order, extractive_text, load_articles
 from rag.embedder import ModelError, load_embedder
 from rag.evidence import NEAREST, Selection, load_sentences, select
 from rag.followup import resolve
@@ -137,6 +137,7 @@ class Findings:
     signals: Signals | None = None
     articles: Mapping[str, ArticleRow] = field(default_factory=dict)
     why_not_found: str | None = None
+    named: Sequence[str] = ()  # the publishers the question names
 
 
 class Assistant:
@@ -184,6 +185,9 @@ class Assistant:
         evidence = found.selection.evidence if kind == ANSWERED else found.selection.evidence[:NEAREST]
         citations = build_citations(db, evidence, found.articles, answer_type.expected(resolved), resolved)
         answer_text = extractive_text([c.quote for c in citations])
+        order = date_order(resolved, citations, found.named)
+        if order:
+            answer_text = f"{order} {answer_text}"
         if kind == ANSWERED:
             written = self._llm_write(resolved, citations)
             if written:
@@ -236,15 +240,18 @@ class Assistant:
         # every sentence of eight articles is a third of the selection time on the others.
         attributed = intent is not None or quoted_claim(question) is not None
         sentences = load_sentences(db, list(articles), {k: a.text for k, a in articles.items()}, speakers=attributed)
+        reports = {aid: a.source for aid, a in articles.items() if a.source in hits.named}
         selection = select(without_names(question, hits.named), intent, passages, sentences,
-                           top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage)
+                           top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage,
+                           reports=reports)
         timings["select"] = round((time.perf_counter() - t) * 1000, 2)
         # Nothing is about the question when no sentence shares its words, or when the passages are far from it
         # in meaning and no sentence holds the share of its words that would answer.
         far = best < self.retriever.config.min_similarity and intent is None
         if not selection.evidence or (far and selection.coverage < self.retriever.config.min_coverage):
             return Findings(question, timings, why_not_found="")
-        return Findings(question, timings, selection, measure(question, selection, names, best, articles), articles)
+        return Findings(question, timings, selection, measure(question, selection, names, best, articles), articles,
+                        named=hits.named)
 
     def retrieve(self, question: str, top_k: int = 10, filters: Filters | None = None) -> list[RankedPassage]:
         """The fused passage ranking alone (no answer), for retrieval metrics and debugging.

@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from rag import answer_type
 from rag.retrieve import Passage, content_words, fast_fold
@@ -217,12 +217,14 @@ class Selection:
 
 def select(question: str, intent: Intent | None, passages: Sequence[Passage],
            sentences: dict[str, list[Sentence]], top_k: int, min_ratio: float = 0.6,
-           min_coverage: float = 0.4) -> Selection:
+           min_coverage: float = 0.4, reports: Mapping[str, str] | None = None) -> Selection:
     """The smallest set of evidence units that answers, best first, or the closest sentences when none does.
 
     Outside "what did X say" questions, a sentence that holds at least `min_coverage` of the question's words
     (weighted by rarity) answers, or several that together do; otherwise the `NEAREST` best are returned as
     "nearest". A "what did X say" question with nothing by X on the topic falls back to the same search.
+    `reports` maps the article ids of each publisher a question names to that publisher: a question about
+    several reports is answered with the best sentence of each.
     """
     pool = _candidates(passages, sentences)
     if not pool:
@@ -239,12 +241,13 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         if found:
             return Selection(found, "speech", max(e.topical for e in found), _union_coverage(terms, found, idf))
     kind = answer_type.expected(question)
+    plural = answer_type.asks_for_several(question)
     scored = []
     for s in pool:
         cover = _coverage(terms, s.stems, idf)
         if cover <= 0:
             continue
-        cover += TYPE_BONUS if answer_type.find(s.text, kind, question) else 0.0
+        cover += TYPE_BONUS * min(2, answer_type.count(s.text, kind, question, plural))
         scored.append(Evidence([s], cover + 0.15 * _rank_bonus(s), cover))
     if not scored:
         return Selection([], "nearest")
@@ -259,9 +262,24 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         # A quoted claim with no speaker found does not say who said it; for "What did X say/propose about Y"
         # with nothing of X's on Y, only a sentence naming X and holding Y's head word may answer.
         how = "unattributed"
+    if reports and len(set(reports.values())) >= 2:
+        chosen = _one_per_report(chosen, scored, reports)
     if CHANGE_QUESTION.search(question):
         chosen = _with_changes(chosen, sentences)
     return Selection(chosen, how, best, _union_coverage(terms, chosen, idf))
+
+
+def _one_per_report(chosen: list[Evidence], scored: list[Evidence], reports: Mapping[str, str]) -> list[Evidence]:
+    """`chosen`, with the best scored unit of each named publisher that has none in it, in the question's order."""
+    have = {reports.get(e.first.article_id) for e in chosen}
+    for source in dict.fromkeys(reports.values()):
+        if source in have:
+            continue
+        best = max((e for e in scored if reports.get(e.first.article_id) == source and e not in chosen),
+                   key=lambda e: e.score, default=None)
+        if best is not None:
+            chosen = chosen + [best]
+    return chosen
 
 
 def _names_on_topic(intent: Intent, unit: Evidence) -> bool:
