@@ -41,6 +41,8 @@ class Signals:
     names_cited: float = 0.0  # share of the names the question gives that the first cited unit itself contains
     predicate: float = 0.0  # share of the question's other content words (not names) the cited units hold
     question_words: float = 0.0  # log(1 + the question's content words): long questions cover less
+    semantic: float = 0.0  # cosine of the first cited sentence to the question, when words alone did not answer
+    by_meaning: float = 0.0  # 1: the evidence was chosen by that cosine (then `semantic` is set)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class GateWeights:
     names_cited: float = 0.5
     predicate: float = 1.0
     question_words: float = -0.3
+    semantic: float = 2.0
+    by_meaning: float = -1.0
     bias: float = -2.0
     threshold: float = 0.5
 

@@ -35,14 +35,13 @@ from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalCon
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
 from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest, with_index_backend
-from rag.types import ANSWERED, NOT_STATED, Answer, Filters
+from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut before anything else runs
 SPEAKER_SAMPLE = 50  # articles scanned for quoted people when describing the library
 NOT_FOUND = "I could not find this in your articles."
-NOT_STATED_LEAD = "Your articles do not state this directly. The closest passages:"
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 FOREIGN_STOPWORDS = frozenset(
     "que qué el los las del sobre dijo por para una est les des une sur dit der die das und ist nicht ein eine mit".split()
@@ -123,7 +122,8 @@ def measure(question: str, selection: Selection, names: Sequence[str], best_dens
         names_missing=sum(n not in cited_articles for n in surnames) / len(surnames) if surnames else 0.0,
         names_cited=sum(n in first_words for n in surnames) / len(surnames) if surnames else 1.0,
         predicate=len(held) / len(other) if other else 1.0,
-        question_words=math.log1p(len(content_words(question))))
+        question_words=math.log1p(len(content_words(question))),
+        semantic=selection.semantic or 0.0, by_meaning=float(selection.semantic is not None))
 
 
 @dataclass
@@ -243,7 +243,7 @@ class Assistant:
         reports = {aid: a.source for aid, a in articles.items() if a.source in hits.named}
         selection = select(without_names(question, hits.named), intent, passages, sentences,
                            top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage,
-                           reports=reports)
+                           reports=reports, similarity=self._similarity(vector))
         timings["select"] = round((time.perf_counter() - t) * 1000, 2)
         # Nothing is about the question when no sentence shares its words, or when the passages are far from it
         # in meaning and no sentence holds the share of its words that would answer.
@@ -252,6 +252,13 @@ class Assistant:
             return Findings(question, timings, why_not_found="")
         return Findings(question, timings, selection, measure(question, selection, names, best, articles), articles,
                         named=hits.named)
+
+    def _similarity(self, question_vector):
+        """Cosines of texts to the question (or to another text), for evidence selection by meaning."""
+        def similarity(texts, about=None):
+            target = question_vector if about is None else self.embedder.encode([about], threads=1)[0]
+            return self.embedder.encode(list(texts), threads=1) @ target
+        return similarity
 
     def retrieve(self, question: str, top_k: int = 10, filters: Filters | None = None) -> list[RankedPassage]:
         """The fused passage ranking alone (no answer), for retrieval metrics and debugging.

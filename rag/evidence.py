@@ -18,7 +18,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from rag import answer_type
 from rag.retrieve import Passage, content_words, fast_fold
@@ -29,6 +29,11 @@ from rag.speakers import (HONORIFICS, OPEN_QUOTES, Intent, Speaker, attribute, n
 # gains this much coverage: half the weight of a typical second question word.
 TYPE_BONUS = 0.15
 NEAREST = 3  # sentences shown when none answers ("not stated directly")
+# When words alone find no answer, this many of the best sentences by words are compared with the question by
+# meaning (the embedding model): enough to hold a paraphrase's sentence, which still shares a name or two.
+SEMANTIC_CANDIDATES = 8
+# (texts, about) -> the cosine of each text to `about`, or to the question when `about` is None
+Similarity = Callable[[Sequence[str], str | None], Sequence[float]]
 # "By how much did arrests rise from July?": news reports give the level, then the change in the next sentence
 # ("... 181,509 arrests throughout August. Those figures have gone up by 37 percent from July ...").
 CHANGE_QUESTION = re.compile(r"\bby how much\b|\bhow much (did|has|have|had|was|were|will)\b.*\b(rise|rose|risen|grow|grew|"
@@ -209,6 +214,7 @@ class Selection:
     how: str
     coverage: float = 0.0
     set_coverage: float = 0.0
+    semantic: float | None = None  # cosine of the first unit to the question, when words alone did not answer
 
     @property
     def confident(self) -> bool:
@@ -217,14 +223,18 @@ class Selection:
 
 def select(question: str, intent: Intent | None, passages: Sequence[Passage],
            sentences: dict[str, list[Sentence]], top_k: int, min_ratio: float = 0.6,
-           min_coverage: float = 0.4, reports: Mapping[str, str] | None = None) -> Selection:
+           min_coverage: float = 0.4, reports: Mapping[str, str] | None = None,
+           similarity: Similarity | None = None) -> Selection:
     """The smallest set of evidence units that answers, best first, or the closest sentences when none does.
 
     Outside "what did X say" questions, a sentence that holds at least `min_coverage` of the question's words
     (weighted by rarity) answers, or several that together do; otherwise the `NEAREST` best are returned as
     "nearest". A "what did X say" question with nothing by X on the topic falls back to the same search.
     `reports` maps the article ids of each publisher a question names to that publisher: a question about
-    several reports is answered with the best sentence of each.
+    several reports is answered with the best sentence of each. With `similarity`, a question words alone do
+    not answer is tried by meaning: the person's own sentences for "what did X say", else the best sentences by
+    words, ordered by their cosine to the question (`Selection.semantic`), so a paraphrase ("complain" for
+    "wrote a letter … untenable") finds its sentence and the gate can weigh how close it is.
     """
     pool = _candidates(passages, sentences)
     if not pool:
@@ -240,6 +250,12 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         found = _select_speech(intent, pool, sentences, idf, top_k)
         if found:
             return Selection(found, "speech", max(e.topical for e in found), _union_coverage(terms, found, idf))
+        said = [s for s in pool if any(same_person(intent.person, sp.name) for sp in s.speakers)]
+        said = sorted(said, key=_rank_bonus, reverse=True)[:SEMANTIC_CANDIDATES]  # from the best ranked passages
+        if said and similarity is not None:
+            # All of them are the person's: which is about the topic is the question.
+            return _by_meaning([Evidence([s], 0.0) for s in said], "speech", terms, idf, similarity,
+                               about=intent.topic)
     kind = answer_type.expected(question)
     plural = answer_type.asks_for_several(question)
     scored = []
@@ -262,11 +278,32 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         # A quoted claim with no speaker found does not say who said it; for "What did X say/propose about Y"
         # with nothing of X's on Y, only a sentence naming X and holding Y's head word may answer.
         how = "unattributed"
+    if how in ("nearest", "cover") and similarity is not None:
+        by_words = sorted(scored, key=lambda e: -e.score)[:SEMANTIC_CANDIDATES]
+        return _by_meaning(by_words, "unattributed" if how == "unattributed" else "nearest", terms, idf, similarity,
+                           best)
     if reports and len(set(reports.values())) >= 2:
         chosen = _one_per_report(chosen, scored, reports)
     if CHANGE_QUESTION.search(question):
         chosen = _with_changes(chosen, sentences)
     return Selection(chosen, how, best, _union_coverage(terms, chosen, idf))
+
+
+def _by_meaning(units: list[Evidence], how: str, terms: set[str], idf: dict[str, float], similarity: Similarity,
+                coverage: float | None = None, about: str | None = None) -> Selection:
+    """The units ordered by their cosine to the question (or to `about`), the closest `NEAREST` kept."""
+    cosines = list(similarity([e.text for e in units], about))
+    ranked = sorted(zip(cosines, units), key=lambda cu: -cu[0])
+    chosen: list[Evidence] = []
+    for cosine, e in ranked:
+        if len(chosen) >= NEAREST:
+            break
+        if not any(near_duplicate(e.text, c.text) for c in chosen):
+            e.score = cosine
+            chosen.append(e)
+    top = max((_coverage(terms, e.first.stems, idf) for e in chosen), default=0.0)
+    return Selection(chosen, how, top if coverage is None else coverage, _union_coverage(terms, chosen, idf),
+                     semantic=ranked[0][0] if ranked else None)
 
 
 def _one_per_report(chosen: list[Evidence], scored: list[Evidence], reports: Mapping[str, str]) -> list[Evidence]:

@@ -104,6 +104,7 @@ ANSWERED = "answered"  # the cited sentences answer the question
 NOT_STATED = "not_stated"  # the library is about the question, but no sentence states the answer: the closest ones
 NOT_FOUND = "not_found"  # nothing in the library is about the question
 ANSWER_KINDS = (ANSWERED, NOT_STATED, NOT_FOUND)
+NOT_STATED_LEAD = "Your articles do not state this directly. The closest passages:"  # opens a not_stated text
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import html
 import re
 from typing import Iterable
 
-from rag.types import NOT_STATED, Answer, Citation
+from rag.types import NOT_STATED, NOT_STATED_LEAD, Answer, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
 NOT_FOUND = "Not found in your articles"
@@ -98,20 +98,20 @@ def answer_html(answer: Answer, uid: str, coverage: str = "") -> str:
             '<div class="nr-answer nr-error"><strong>Could not answer.</strong>'
             f"<p>{_e(answer.error)}</p></div>"
         )
+    numbers = {c.number for c in answer.citations}
+    sources = "".join(_source_html(c, uid) for c in answer.citations)
+    if answer.kind == NOT_STATED and answer.citations:
+        # The closest sentences, not an answer: said first, in a calm style of its own.
+        rest = " ".join(answer.text.replace(NOT_STATED_LEAD, "").split())
+        return (
+            f'<div class="nr-answer nr-not-stated"><strong>{NOT_STATED_HEAD}.</strong>'
+            f'{_linked_text(rest, numbers, uid)}'
+            f'<div class="nr-sources-label">Closest passages</div><ol class="nr-sources">{sources}</ol></div>'
+        )
     if answer.abstained or not answer.citations:
         text = answer.text.strip() or (f"Your library covers: {coverage}" if coverage else "")
         body = "".join(f"<p>{_e(p.strip())}</p>" for p in re.split(r"\n\s*\n", text) if p.strip())
         return f'<div class="nr-answer nr-abstained"><strong>{NOT_FOUND}.</strong>{body}</div>'
-    numbers = {c.number for c in answer.citations}
-    sources = "".join(_source_html(c, uid) for c in answer.citations)
-    if answer.kind == NOT_STATED:
-        # The closest sentences, not an answer: said first, in a calm style of its own.
-        lead, _, rest = answer.text.partition(": ")
-        return (
-            f'<div class="nr-answer nr-not-stated"><strong>{NOT_STATED_HEAD}.</strong>'
-            f'<p class="nr-lead">{_e(lead)}:</p>{_linked_text(rest or answer.text, numbers, uid)}'
-            f'<div class="nr-sources-label">Closest passages</div><ol class="nr-sources">{sources}</ol></div>'
-        )
     return (
         f'<div class="nr-answer">{_linked_text(answer.text, numbers, uid)}'
         f'<div class="nr-sources-label">Sources</div><ol class="nr-sources">{sources}</ol></div>'
@@ -192,7 +192,6 @@ details.nr-details summary { cursor: pointer; font-size: .85em; color: var(--col
 .nr-abstained { border-left: 4px solid #9ca3af; padding-left: .6em; }
 .nr-not-stated { border-left: 4px solid #93c5fd; padding-left: .6em; }
 .nr-not-stated > strong { display: block; margin-bottom: .2em; color: #1e40af; }
-.nr-not-stated .nr-lead { font-size: .9em; opacity: .8; }
 mark.nr-hl { background: #fde68a; color: inherit; font-style: normal; font-weight: 600; padding: 0 1px; }
 .nr-abstained strong { display: block; margin-bottom: .3em; }
 .nr-error { border-left: 4px solid #dc2626; padding-left: .6em; }

@@ -48,3 +48,22 @@ def test_abstention_and_error_never_empty_and_look_different():
 def test_quote_missing_from_passage_is_still_shown_marked():
     out = render.answer_html(Answer("q", "A [1].", citations=(_citation(1, "Quote.", "Other text."),)), uid="u")
     assert "<mark>Quote.</mark>" in out and "Other text." in out
+
+
+def test_not_stated_answers_have_their_own_calm_look_and_list_the_closest_passages():
+    from rag.types import NOT_STATED_LEAD
+
+    answer = Answer("q", f"{NOT_STATED_LEAD} The pier opens in May. [1]", kind="not_stated",
+                    citations=(_citation(1, "The pier opens in May.", "The pier opens in May."),))
+    out = render.answer_html(answer, uid="u3")
+    assert 'class="nr-answer nr-not-stated"' in out and "Not stated directly in your articles." in out
+    assert "Closest passages" in out and NOT_STATED_LEAD not in out and 'href="#nr-u3-1"' in out
+    assert "nr-abstained" not in out
+
+
+def test_the_words_that_answer_are_marked_inside_the_quote():
+    quote = "The port handled <b>1.2 million</b> containers."
+    at = quote.index("1.2")
+    c = _citation(1, quote, quote, highlight=(at - 3, at + 14))
+    out = render.answer_html(Answer("How many containers?", "x [1]", citations=(c,)), uid="u4")
+    assert '<mark class="nr-hl">b&gt;1.2 million&lt;/b</mark>' in out  # escaped inside the mark too
