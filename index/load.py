@@ -146,7 +146,7 @@ def _from_json(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        yield LoadProblem(path, f"malformed JSON ({err.msg} at line {err.lineno})")
+        yield LoadProblem(path, f"malformed JSON ({_json_error(err)})")
         return
     records = data if isinstance(data, list) else [data]
     seen: set[str] = set()
@@ -162,7 +162,7 @@ def _from_jsonl(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            yield LoadProblem(path, f"line {n}: malformed JSON ({err.msg})")
+            yield LoadProblem(path, f"line {n}: malformed JSON ({_json_error(err)})")
             continue
         yield _from_record(path, "jsonl", n - 1, f"line {n}", record, seen)
 
@@ -186,9 +186,14 @@ def _from_record(path: str, fmt: str, index: int, where: str, record: object,
     )
 
 
+def _json_error(err: json.JSONDecodeError) -> str:
+    """'Unterminated string starting at line 1, column 11': json's messages may end in "at" themselves."""
+    return f"{err.msg.removesuffix(' at')} at line {err.lineno}, column {err.colno}"
+
+
 def _str(value: object) -> str | None:
-    """A non-empty stripped string, or None."""
-    if value is None:
+    """A non-empty stripped string, or None; a number is written out, an object or list is not text (None)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
     s = str(value).strip()
     return s or None
