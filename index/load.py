@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
            ".json": "json", ".jsonl": "jsonl"}
+
+
+# A line of a story: six words or more ending like a sentence. A page without one (a home page, a
+# section front: "Home | News | Sports Subscribe now") has nothing to cite.
+_STORY_LINE = re.compile(r"(\S+\s+){5,}\S*[.!?…][\"'”’)]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,8 @@ def _from_html(path: str, html: str) -> RawDocument | LoadProblem:
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
         return LoadProblem(path, "no article text found in HTML")
+    if not any(_STORY_LINE.search(line) for line in body.splitlines()):
+        return LoadProblem(path, "no story text in the page (only links, menus or short labels)")
     # trafilatura puts one paragraph per line; a blank line between them keeps paragraphs apart downstream.
     body = "\n\n".join(line.strip() for line in body.splitlines() if line.strip())
     return RawDocument(source_key=path, path=path, text=body, format="html", title=_str(doc.title),

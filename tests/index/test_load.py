@@ -231,6 +231,15 @@ def test_html_without_article_text(tmp_path):
     assert _problem(f) == "no article text found in HTML"
 
 
+def test_html_page_of_links_only_is_skipped(tmp_path):
+    f = tmp_path / "home.html"
+    f.write_text("""<!DOCTYPE html><html><head><title>Home</title><meta property="og:site_name" content="Daily Example">
+      </head><body><nav><a href="/">Home</a> | <a href="/news">News</a> | <a href="/sports">Sports</a></nav>
+      <main><p>| News | Sports</p><p><a href="/subscribe">Subscribe now</a></p></main>
+      <footer>&copy; 2023 Daily Example. All rights reserved.</footer></body></html>""")
+    assert _problem(f) == "no story text in the page (only links, menus or short labels)"
+
+
 @pytest.mark.skipif(not MULTIHOP.exists(), reason="MultiHop-RAG corpus not present")
 def test_multihop_corpus_loads_as_is():
     items = list(load_paths([MULTIHOP]))
