@@ -48,3 +48,16 @@ def test_abstention_and_error_never_empty_and_look_different():
 def test_quote_missing_from_passage_is_still_shown_marked():
     out = render.answer_html(Answer("q", "A [1].", citations=(_citation(1, "Quote.", "Other text."),)), uid="u")
     assert "<mark>Quote.</mark>" in out and "Other text." in out
+
+
+def test_the_question_is_text():
+    out = render.question_html(f"{HOSTILE}\n\n<video src=v autoplay></video> What did he say?")
+    assert "<script" not in out and "<img" not in out and "<video" not in out
+    assert "&lt;video src=v autoplay&gt;&lt;/video&gt; What did he say?" in out
+    assert "\n" not in out  # one raw HTML block: no blank line lets Markdown in
+
+
+def test_an_upload_report_says_which_files_share_an_earlier_name():
+    out = render.upload_report_html(1, 0, 0, [], [("notes.txt", HOSTILE)])
+    assert "<code>notes.txt</code> is a different file from the earlier <code>notes.txt</code>" in out
+    assert "both are kept" in out and "<script" not in out
