@@ -32,6 +32,7 @@ class ProgressLines:
         >>> ingest(paths, settings, progress=ProgressLines())
     """
 
+    # 100 MultiHop-RAG articles (15 chunks each) take about 50 s at the 30 chunks/s of fp32 on 2 cores.
     def __init__(self, every: int = 100, seconds: float = 10.0):
         self.every, self.seconds = every, seconds
         self.updates, self.last = 0, time.monotonic()
