@@ -145,7 +145,8 @@ class Librarian:
             self._open()
         problems += [(Path(p.path).name, p.reason) for p in report.problems]
         new_paths = {a.path for a in now if a.id in report.added}
-        earlier = [a for a in before if a.path not in new_paths and Path(a.path).name in {Path(p).name for p in new_paths}]
+        new_names = {Path(p).name for p in new_paths}
+        earlier = [a for a in before if a.path not in new_paths and Path(a.path).name in new_names]
         report_html = render.upload_report_html(len(report.added), len(report.updated), len(report.unchanged),
                                                 problems, [(Path(a.path).name, a.title) for a in earlier])
         return report_html, [a.id for a in earlier]
