@@ -39,7 +39,8 @@ def test_terminal_escapes_are_taken_out_of_the_question():
 
 @pytest.mark.e2e
 def test_query_answers_wrong_types_with_an_error_that_names_the_argument(seeds_index):
-    for kwargs, named in ((dict(top_k="4"), "top_k"), (dict(filters=Filters(date_from="2023-09-26")), "filters.date_from")):
+    wrong = ((dict(top_k="4"), "top_k"), (dict(filters=Filters(date_from="2023-09-26")), "filters.date_from"))
+    for kwargs, named in wrong:
         answer = query("What did López Obrador say about fentanyl?", index=seeds_index, **kwargs)
         assert answer.abstained and answer.error.startswith(named), answer.error
     answer = query("\x1b[31mWhat did López Obrador say about fentanyl?\x1b[0m", index=seeds_index)
