@@ -7,6 +7,9 @@
     >>> [a.title for a in stats(settings).articles]
 """
 
-from index.pipeline import FileProblem, IndexStats, IngestBusyError, IngestReport, ingest, remove, stats
+from index.pipeline import (
+    FileProblem, IndexStats, IngestBusyError, IngestInputError, IngestReport, ingest, remove, stats,
+)
 
-__all__ = ["ingest", "remove", "stats", "IngestReport", "IndexStats", "FileProblem", "IngestBusyError"]
+__all__ = ["ingest", "remove", "stats", "IngestReport", "IndexStats", "FileProblem", "IngestBusyError",
+           "IngestInputError"]

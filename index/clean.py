@@ -117,6 +117,12 @@ _CONTINUES = frozenset(
 _SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]?\s+(?=[“\"‘A-Z0-9])")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f\u2007\u3000]+")
 _TITLE_MAX = 120
+# A Markdown link target in parentheses; it may hold one level of parentheses itself, as in
+# "(javascript:alert(1))" or a Wikipedia URL, so that no ")" is left in the text.
+_LINK_TARGET = r"\((?:[^()\n]|\([^()\n]*\))*\)"
+# A paragraph with a speech verb is a reported sentence (a lead that lacks its full stop, "... the mayor
+# said"), never a deck or a widget linking to another story.
+_SPEECH = re.compile(r"\b(said|says|told|according to|announced|added)\b", re.I)
 
 
 def clean_article(doc: RawDocument) -> CleanArticle | None:
@@ -150,7 +156,7 @@ def clean_article(doc: RawDocument) -> CleanArticle | None:
             pass
         elif _rule_action(p):
             break  # boilerplate is handled with the body, where "list"/"cut" can see what follows
-        elif doc.title is None and _is_headline(p):
+        elif doc.title is None and _is_headline(p) and not (title and _SPEECH.search(p)):
             title = title or p  # later headline-like lines are decks or widgets for other stories
         else:
             break
@@ -203,8 +209,8 @@ def _strip_markdown(text: str) -> str:
     """Light markdown removal: headings' #, emphasis, code ticks, quotes, bullets; links keep their text."""
     subs = (
         (r"(?m)^#{1,6}\s+(.*?)\s*#*$", r"\1"),
-        (r"!\[[^\]]*\]\([^)]*\)", ""),
-        (r"\[([^\]]+)\]\([^)]*\)", r"\1"),
+        (rf"!\[[^\]]*\]{_LINK_TARGET}", ""),
+        (rf"\[([^\]]+)\]{_LINK_TARGET}", r"\1"),
         (r"\[([^\]]+)\]\[[^\]]*\]", r"\1"),
         (r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2"),
         (r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])", r"\1"),

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
            ".json": "json", ".jsonl": "jsonl"}
+
+
+# A line of a story: six words or more ending like a sentence. A page without one (a home page, a
+# section front: "Home | News | Sports Subscribe now") has nothing to cite.
+_STORY_LINE = re.compile(r"(\S+\s+){5,}\S*[.!?…][\"'”’)]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,8 @@ def _from_html(path: str, html: str) -> RawDocument | LoadProblem:
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
         return LoadProblem(path, "no article text found in HTML")
+    if not any(_STORY_LINE.search(line) for line in body.splitlines()):
+        return LoadProblem(path, "no story text in the page (only links, menus or short labels)")
     # trafilatura puts one paragraph per line; a blank line between them keeps paragraphs apart downstream.
     body = "\n\n".join(line.strip() for line in body.splitlines() if line.strip())
     return RawDocument(source_key=path, path=path, text=body, format="html", title=_str(doc.title),
@@ -146,7 +154,7 @@ def _from_json(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        yield LoadProblem(path, f"malformed JSON ({err.msg} at line {err.lineno})")
+        yield LoadProblem(path, f"malformed JSON ({_json_error(err)})")
         return
     records = data if isinstance(data, list) else [data]
     seen: set[str] = set()
@@ -162,7 +170,7 @@ def _from_jsonl(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            yield LoadProblem(path, f"line {n}: malformed JSON ({err.msg})")
+            yield LoadProblem(path, f"line {n}: malformed JSON ({_json_error(err)})")
             continue
         yield _from_record(path, "jsonl", n - 1, f"line {n}", record, seen)
 
@@ -186,9 +194,14 @@ def _from_record(path: str, fmt: str, index: int, where: str, record: object,
     )
 
 
+def _json_error(err: json.JSONDecodeError) -> str:
+    """'Unterminated string starting at line 1, column 11': json's messages may end in "at" themselves."""
+    return f"{err.msg.removesuffix(' at')} at line {err.lineno}, column {err.colno}"
+
+
 def _str(value: object) -> str | None:
-    """A non-empty stripped string, or None."""
-    if value is None:
+    """A non-empty stripped string, or None; a number is written out, an object or list is not text (None)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
     s = str(value).strip()
     return s or None

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from index import rebuild as swap
 from index.chunk import chunk_article
 from index.clean import clean_article
 from index.dedupe import CHUNK_THRESHOLD, best_match, jaccard, shingles, signature
@@ -34,6 +35,7 @@ from rag.store import (
     ArticleSummary,
     IndexMismatchError,
     Library,
+    chroma_client,
     chroma_collection,
     check_manifest,
     expected_manifest,
@@ -48,8 +50,10 @@ from rag.types import Article, Chunk
 
 Progress = Callable[[int, int, str], None]
 # Chunks embedded per batch: big enough to keep the model busy, small enough that a
-# kill loses little work.
+# kill loses little work. Also the most vectors held at once, so a long article is
+# embedded and written in slices of this size.
 BATCH_CHUNKS = 256
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class FileProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        """One line whatever the file is called: a newline in a name shows as \\n, never as a new line."""
+        return _CONTROL.sub(lambda m: repr(m[0])[1:-1], f"{self.path}: {self.reason}")
 
 
 @dataclass
@@ -72,6 +77,7 @@ class IngestReport:
     failed: list[FileProblem] = field(default_factory=list)  # could not be read or stored
     chunks: int = 0
     seconds: float = 0.0
+    kept_old_index: bool = False  # a rebuild that indexed nothing left the old index in place
 
     @property
     def problems(self) -> list[FileProblem]:
@@ -89,6 +95,8 @@ class IngestReport:
         ]
         lines += [f"  skipped {p}" for p in self.skipped]
         lines += [f"  failed  {p}" for p in self.failed]
+        if self.kept_old_index:
+            lines.append("nothing could be indexed, so the rebuild was dropped: the index is as it was")
         return "\n".join(lines)
 
 
@@ -103,6 +111,10 @@ class IndexStats:
 
 class IngestBusyError(RuntimeError):
     """Another ingest holds the index."""
+
+
+class IngestInputError(ValueError):
+    """A rebuild was given a path that does not exist; nothing was changed."""
 
 
 @dataclass
@@ -122,38 +134,64 @@ def ingest(
     wait: bool = True,
     rebuild: bool = False,
 ) -> IngestReport:
-    """Index files and folders into the index at `settings.index_dir`; idempotent and incremental."""
+    """Index files and folders into the index at `settings.index_dir`; idempotent and incremental.
+
+    With `rebuild`, every path must exist (else IngestInputError, nothing changed); the new index is
+    built beside the old one and takes its place only if it indexed something.
+    """
     began = time.perf_counter()
     paths = [Path(p) for p in paths]
-    report = IngestReport()
+    if rebuild and (missing := [str(p) for p in paths if not p.exists()]):
+        raise IngestInputError(f"no such file or directory: {', '.join(missing)}; the index was not changed")
     with _ingest_lock(Path(settings.index_dir), wait, progress):
+        swap.recover(settings)
         if not rebuild:
-            settings = with_index_backend(settings)
-        embedder = load_embedder(settings.model, settings.backend)
-        library, collection = _open_for_writing(settings, embedder, rebuild)
-        _recover_pending(library, collection)
-        total = count_files(paths)
-        seen_files: set[str] = set()
-        batch: list[_Prepared] = []
-        for documents, item in enumerate(load_paths(paths), 1):
-            seen_files.add(item.path)
-            if progress:  # one JSON file can hold hundreds of articles: count documents too
-                progress(len(seen_files), total, f"{Path(item.path).name} (document {documents})")
-            if isinstance(item, LoadProblem):
-                report.skipped.append(FileProblem(item.path, item.reason))
-                continue
+            report = _ingest_into(paths, with_index_backend(settings), progress)
+        else:
+            target = swap.beside(settings)
             try:
-                prepared = _prepare(item, library, embedder, settings, batch, report)
-            except Exception as exc:  # one bad document must not stop the batch
-                report.failed.append(FileProblem(item.path, f"{type(exc).__name__}: {exc}".splitlines()[0]))
-                continue
-            if prepared:
-                batch.append(prepared)
-                if sum(len(p.chunks) for p in batch) >= BATCH_CHUNKS:
-                    _store(batch, library, collection, embedder, settings, report)
-                    batch = []
-        _store(batch, library, collection, embedder, settings, report)
+                report = _ingest_into(paths, target, progress)
+            except BaseException:
+                swap.discard(target)
+                raise
+            if report.indexed_anything:
+                swap.replace(target, settings)
+            else:
+                swap.discard(target)
+                report.kept_old_index = True
     report.seconds = time.perf_counter() - began
+    return report
+
+
+def _ingest_into(paths: list[Path], settings: Settings, progress: Progress | None) -> IngestReport:
+    report = IngestReport()
+    embedder = load_embedder(settings.model, settings.backend)
+    library, collection, max_batch = _open_for_writing(settings, embedder)
+    _recover_pending(library, collection)
+    total = count_files(paths)
+    seen_files: set[str] = set()
+    tell = (lambda label: progress(len(seen_files), total, label)) if progress else None
+    writer = _Writer(library, collection, embedder, settings, report, max_batch, tell)
+    batch: list[_Prepared] = []
+    for documents, item in enumerate(load_paths(paths), 1):
+        seen_files.add(item.path)
+        if tell:  # one JSON file can hold hundreds of articles: count documents too
+            tell(f"{Path(item.path).name} (document {documents})")
+        if isinstance(item, LoadProblem):
+            report.skipped.append(FileProblem(item.path, item.reason))
+            continue
+        try:
+            prepared = _prepare(item, library, embedder, settings, batch, report)
+        except Exception as exc:  # one bad document must not stop the batch
+            report.failed.append(FileProblem(item.path, _reason(exc)))
+            continue
+        if prepared:
+            batch.append(prepared)
+            if sum(len(p.chunks) for p in batch) >= BATCH_CHUNKS:
+                writer.store(batch)
+                batch = []
+    writer.store(batch)
+    library.close()
     return report
 
 
@@ -204,16 +242,15 @@ def _ingest_lock(index_dir: Path, wait: bool, progress: Progress | None) -> Iter
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def _open_for_writing(settings: Settings, embedder: Embedder, rebuild: bool):
+def _open_for_writing(settings: Settings, embedder: Embedder):
+    """(library, collection, how many vectors to write at once: at most what the Chroma client takes)."""
     index_dir = Path(settings.index_dir)
     wanted = expected_manifest(settings, embedder.weights_sha256, embedder.dimension)
     found = read_manifest(index_dir)
-    if rebuild and found is not None:
-        _wipe(settings)
-        found = None
     if found is not None:
         check_manifest(index_dir, found, wanted)
     library = Library(index_dir, create=True)
+    client = chroma_client(settings)
     collection = chroma_collection(settings, create=True)
     if found is None:
         if settings.chroma_url and collection.count():
@@ -224,24 +261,7 @@ def _open_for_writing(settings: Settings, embedder: Embedder, rebuild: bool):
                 "(RAG_COLLECTION=<name>)"
             )
         write_manifest(index_dir, wanted)
-    return library, collection
-
-
-def _wipe(settings: Settings) -> None:
-    import shutil
-
-    index_dir = Path(settings.index_dir)
-    if settings.chroma_url:
-        from rag.store import chroma_client
-
-        try:
-            chroma_client(settings).delete_collection(settings.collection)
-        except Exception:  # absent already
-            pass
-    else:
-        shutil.rmtree(index_dir / "chroma", ignore_errors=True)
-    for name in ("manifest.json", "library.sqlite", "library.sqlite-wal", "library.sqlite-shm"):
-        (index_dir / name).unlink(missing_ok=True)
+    return library, collection, min(client.get_max_batch_size(), settings.chroma_batch or BATCH_CHUNKS)
 
 
 def _recover_pending(library: Library, collection) -> None:
@@ -295,65 +315,105 @@ def _prepare(doc: RawDocument, library: Library, embedder: Embedder, settings: S
     return _Prepared(doc.source_key, article, sentences, chunks, existing["id"] if existing else None)
 
 
-def _store(batch: list[_Prepared], library: Library, collection, embedder: Embedder,
-           settings: Settings, report: IngestReport) -> None:
-    if not batch:
-        return
-    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-    from llama_index.vector_stores.chroma import ChromaVectorStore
+class _Writer:
+    """Embeds prepared articles and stores them, one article's failure failing that article alone.
 
-    db = library.connect()
-    regrouped = _assign_groups(batch, library)
-    texts = [c.text for p in batch for c in p.chunks]
-    vectors = embedder.encode(texts, batch_size=settings.embed_batch_size)
-    nodes, k = [], 0
-    for p in batch:
-        a = p.article
-        for c in p.chunks:
-            nodes.append(TextNode(
-                id_=c.id, text=c.text, embedding=vectors[k].tolist(),
-                metadata={"article_id": a.id, "title": a.title, "source": a.source or "", "date": a.date or "",
-                          "date_num": _date_num(a.date), "chunk_idx": c.index},
-                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)},
-            ))
-            k += 1
-    db.executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)", [(n.id_,) for n in nodes])
-    ChromaVectorStore(chroma_collection=collection).add(nodes)
+    Vectors go to Chroma in slices of at most `step` chunks (never more than the client's largest
+    batch), each embedded just before it is written, so a long article never holds all its vectors.
+    """
 
-    replaced: list[str] = []
-    now = time.time()
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        db.executemany("UPDATE articles SET grp = ? WHERE id = ?", regrouped)
+    def __init__(self, library: Library, collection, embedder: Embedder, settings: Settings,
+                 report: IngestReport, step: int, tell: Callable[[str], None] | None):
+        self.library, self.collection, self.embedder, self.settings = library, collection, embedder, settings
+        self.report, self.step, self.tell = report, step, tell
+
+    def store(self, batch: list[_Prepared]) -> None:
+        if not batch:
+            return
+        regrouped = _assign_groups(batch, self.library)
+        written, dropped = [], []  # dropped: chunk ids of failed articles, whose vectors go again
         for p in batch:
-            a = p.article
-            if p.replaces:
-                replaced += _drop_article(db, p.replaces)
-            db.execute(
-                "INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text, added_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (a.id, p.source_key, a.title, a.source, a.author, a.date, a.path, a.url, a.hash, a.group, a.text, now),
-            )
-            db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
-                           [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(p.sentences)])
-            db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, signature(a.text).tobytes()))
-            dup_of = _chunk_duplicates(db, p)
-            for c in p.chunks:
-                cur = db.execute(
-                    "INSERT INTO chunks(id, article_id, idx, start, end, text, dup_of) VALUES (?,?,?,?,?,?,?)",
-                    (c.id, a.id, c.index, c.start, c.end, c.text, dup_of.get(c.id)),
-                )
-                db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)",
-                           (cur.lastrowid, c.text, a.title, a.source or ""))
-        db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(n.id_,) for n in nodes])
-        db.execute("COMMIT")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    _delete_vectors(library, collection, replaced)
-    for p in batch:
-        (report.updated if p.replaces else report.added).append(p.article.id)
-    report.chunks += len(nodes)
+            try:
+                self._write_vectors(p)
+                written.append(p)
+            except Exception as exc:
+                dropped += self._fail(p, exc)
+        db = self.library.connect()
+        committed, replaced = [], []
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("UPDATE articles SET grp = ? WHERE id = ?", regrouped)
+            for p in written:
+                db.execute("SAVEPOINT article")
+                try:
+                    replaced += _insert_article(db, p)
+                    db.execute("RELEASE article")
+                    committed.append(p)
+                except Exception as exc:
+                    db.execute("ROLLBACK TO article")
+                    db.execute("RELEASE article")
+                    dropped += self._fail(p, exc)
+            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c.id,) for p in committed for c in p.chunks])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        _delete_vectors(self.library, self.collection, replaced + dropped)
+        for p in committed:
+            (self.report.updated if p.replaces else self.report.added).append(p.article.id)
+            self.report.chunks += len(p.chunks)
+
+    def _write_vectors(self, p: _Prepared) -> None:
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        a, db, store = p.article, self.library.connect(), ChromaVectorStore(chroma_collection=self.collection)
+        metadata = {"article_id": a.id, "title": a.title, "source": a.source or "", "date": a.date or "",
+                    "date_num": _date_num(a.date)}
+        for i in range(0, len(p.chunks), self.step):
+            part = p.chunks[i:i + self.step]
+            vectors = self.embedder.encode([c.text for c in part], batch_size=self.settings.embed_batch_size)
+            nodes = [TextNode(id_=c.id, text=c.text, embedding=v.tolist(), metadata={**metadata, "chunk_idx": c.index},
+                              relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)})
+                     for c, v in zip(part, vectors)]
+            db.executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)", [(c.id,) for c in part])
+            store.add(nodes)
+            if self.tell and len(p.chunks) > self.step:
+                done = min(i + self.step, len(p.chunks))
+                self.tell(f"{Path(a.path).name}: {done:,} of {len(p.chunks):,} chunks embedded")
+
+    def _fail(self, p: _Prepared, exc: Exception) -> list[str]:
+        """Report `p` failed with its reason; return its chunk ids, whose vectors are to be deleted."""
+        self.report.failed.append(FileProblem(p.article.path, _reason(exc)))
+        return [c.id for c in p.chunks]
+
+
+def _insert_article(db, p: _Prepared) -> list[str]:
+    """Insert one prepared article inside the caller's transaction; return the chunk ids it replaces."""
+    a = p.article
+    replaced = _drop_article(db, p.replaces) if p.replaces else []
+    db.execute(
+        "INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text, added_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (a.id, p.source_key, a.title, a.source, a.author, a.date, a.path, a.url, a.hash, a.group, a.text,
+         time.time()),
+    )
+    db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
+                   [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(p.sentences)])
+    db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, signature(a.text).tobytes()))
+    dup_of = _chunk_duplicates(db, p)
+    for c in p.chunks:
+        cur = db.execute(
+            "INSERT INTO chunks(id, article_id, idx, start, end, text, dup_of) VALUES (?,?,?,?,?,?,?)",
+            (c.id, a.id, c.index, c.start, c.end, c.text, dup_of.get(c.id)),
+        )
+        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)",
+                   (cur.lastrowid, c.text, a.title, a.source or ""))
+    return replaced
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".splitlines()[0]
 
 
 def _drop_article(db, article_id: str) -> list[str]:

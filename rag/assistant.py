@@ -31,6 +31,7 @@ from rag.compose import ArticleRow, build_citations, date_order, extractive_text
 from rag.embedder import ModelError, load_embedder
 from rag.evidence import NEAREST, Selection, load_sentences, select
 from rag.followup import resolve
+from rag.query_args import argument_error
 from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
@@ -40,6 +41,8 @@ from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut before anything else runs
+# Terminal escape sequences (colours, titles) pasted with a question: OSC, CSI, then the short ones (ECMA-48).
+ANSI_ESCAPE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]")
 SPEAKER_SAMPLE = 50  # articles scanned for quoted people when describing the library
 NOT_FOUND = "I could not find this in your articles."
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
@@ -55,10 +58,12 @@ ENGLISH_HINTS = STOPWORDS | {"say", "said", "about", "what", "who", "how"}
 
 
 def clean_question(question: object) -> tuple[str, str | None]:
-    """(question fit to ask, or an error line). Control characters become spaces; long questions are cut."""
+    """(question fit to ask, or an error line). Terminal escapes go, other control characters become spaces;
+    long questions are cut."""
     if not isinstance(question, str):
         return "", "Please ask a question as text."
-    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in question[: MAX_QUESTION_CHARS * 4])
+    question = ANSI_ESCAPE.sub("", question[: MAX_QUESTION_CHARS * 4])
+    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in question)
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]
     if not re.search(r"\w", text):
         return "", "Please type a question."
@@ -171,6 +176,7 @@ class Assistant:
         sentences, labelled so), or not found (what the library covers instead)."""
         t0 = time.perf_counter()
         text, error = clean_question(question)
+        error = error or argument_error(history, top_k, filters)
         if error:
             return Answer(question=text, text=error, abstained=True, error=error)
         resolved = resolve(text, history)

@@ -59,6 +59,7 @@ class Settings:
     top_k: int = 4  # citations in an answer at most
     candidates: int = 60  # passages each retriever contributes before fusion (tuned on MultiHop-RAG dev)
     chroma_url: str | None = None  # None: embedded PersistentClient under index_dir
+    chroma_batch: int | None = None  # vectors embedded and written at once; None: 256, never above Chroma's limit
     llm_url: str | None = None  # OpenAI-compatible endpoint; None: extractive answers only
     llm_model: str = "local"
     llm_api_key: str | None = None

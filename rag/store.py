@@ -86,6 +86,10 @@ class IndexMismatchError(RuntimeError):
     """The index on disk was built with another model or chunker than the settings ask for."""
 
 
+class IndexCorruptError(IndexMismatchError):
+    """The index's manifest cannot be read; like a mismatch, the way out is a rebuild."""
+
+
 def library_versions() -> dict[str, str]:
     out = {}
     for package in ("chromadb", "llama-index-core", "sentence-transformers", "torch", "transformers"):
@@ -112,10 +116,22 @@ def expected_manifest(settings: Settings, weights_sha256: str, dimension: int) -
 
 
 def read_manifest(index_dir: Path) -> dict | None:
+    """The manifest, None when there is none; IndexCorruptError (one line, naming the file) when unreadable."""
     path = Path(index_dir) / "manifest.json"
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        problem = None if isinstance(manifest, dict) else "not a JSON object"
+    except json.JSONDecodeError as exc:
+        problem = f"{exc.msg} at line {exc.lineno}"
+    except UnicodeDecodeError:
+        problem = "not UTF-8 text"
+    if problem:
+        raise IndexCorruptError(
+            f"{path} is damaged ({problem}); rebuild the index: rag index --rebuild --index {index_dir} PATH..."
+        )
+    return manifest
 
 
 def with_index_backend(settings: Settings) -> Settings:
@@ -167,6 +183,25 @@ def chroma_client(settings: Settings):
     return chromadb.PersistentClient(path=str(Path(settings.index_dir) / "chroma"), settings=chroma_settings)
 
 
+def release_chroma(settings: Settings) -> None:
+    """Let go of this process's embedded Chroma for the index folder, whose files are about to move.
+
+    chromadb keeps one open system per folder for the life of the process; without this, a later
+    client for the same path would be handed the one still reading the moved files.
+    """
+    if settings.chroma_url:
+        return
+    import os
+
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    key = os.path.realpath(Path(settings.index_dir) / "chroma")
+    system = SharedSystemClient._identifier_to_system.pop(key, None)
+    SharedSystemClient._identifier_to_refcount.pop(key, None)
+    if system is not None:
+        system.stop()
+
+
 # Chosen on purpose: cosine space for normalised MiniLM vectors; ef values raised from the
 # defaults because the defaults gave poor recall (see STACK-NOTES); they cannot change later.
 HNSW_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}}
@@ -216,6 +251,13 @@ class Library:
         if create:
             with self.connect() as db:
                 db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        """Close this thread's connection (before the files move, say)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
 
     def connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)

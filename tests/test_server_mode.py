@@ -108,3 +108,21 @@ def test_two_index_folders_share_one_server_in_separate_collections(chroma_serve
     # Opening a server-built index without the server URL says where its vectors are.
     answer = query(MEXICO, index=a.replace(chroma_url=None))
     assert answer.error and chroma_server.url in answer.error
+
+
+def test_rebuild_on_a_server_swaps_collections_only_when_complete(chroma_server, tmp_path):
+    seeds = sorted(SEEDS.glob("*.txt"))
+    settings = server_settings(tmp_path / "idx", chroma_server.url, "rebuilt")
+    ingest(seeds[:1], settings)
+    before = server_ids(chroma_server.url, "rebuilt")
+    (tmp_path / "empty.txt").write_text("")
+    assert ingest([tmp_path / "empty.txt"], settings, rebuild=True).kept_old_index
+    assert server_ids(chroma_server.url, "rebuilt") == before == library_chunk_ids(settings)
+    report = ingest(seeds[1:2], settings, rebuild=True)
+    assert len(report.added) == 1 and [a.path for a in stats(settings).articles] == [str(seeds[1])]
+    assert server_ids(chroma_server.url, "rebuilt") == library_chunk_ids(settings) != before
+    host, port = chroma_server.url.rsplit(":", 1)
+    client = chromadb.HttpClient(host=host.split("//")[1], port=int(port),
+                                 settings=ChromaSettings(anonymized_telemetry=False))
+    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    assert not {"rebuilt-rebuild", "rebuilt-old"} & names

@@ -21,9 +21,10 @@ from pathlib import Path
 
 import gradio as gr
 
-from index import ingest, remove, stats
+from index import FileProblem, IngestReport, ingest, remove, stats
 from rag import Answer, Assistant, Filters, Settings, query
-from rag.store import IndexMismatchError, IndexNotFoundError
+from rag.embedder import sha256_of
+from rag.store import ArticleSummary, IndexMismatchError, IndexNotFoundError
 from ui import render
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
@@ -53,7 +54,7 @@ class Librarian:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.uploads = Path(settings.index_dir) / "uploads"
+        self.uploads = Path(settings.index_dir).expanduser().absolute() / "uploads"  # as ingest records paths
         self._write = threading.Lock()
         self.assistant = None
         self.open_error: str | None = None
@@ -83,9 +84,10 @@ class Librarian:
     def view(self) -> LibraryView:
         try:
             st = stats(self.settings)
-        except IndexNotFoundError:
-            return LibraryView(render.status_html(EMPTY_GUIDANCE), render.library_html([], 0, 0, self.settings.model),
-                               [], [], [])
+        except (IndexNotFoundError, IndexMismatchError) as exc:  # no index yet, or a damaged manifest
+            banner = render.status_html(EMPTY_GUIDANCE) if isinstance(exc, IndexNotFoundError) else \
+                render.status_html(str(exc), "error")
+            return LibraryView(banner, render.library_html([], 0, 0, self.settings.model), [], [], [])
         model = st.manifest.get("model", "unknown")
         if self.open_error:
             banner = render.status_html(self.open_error, "error")
@@ -104,11 +106,13 @@ class Librarian:
         table = render.library_html(st.articles, st.n_articles, st.n_chunks, model)
         return LibraryView(banner, table, publishers, articles, examples)
 
-    def add(self, files: list[str], progress) -> str:
-        """Check, copy into the index's uploads folder, ingest; the report lists each failed file."""
+    def add(self, files: list[str], progress) -> tuple[str, list[str]]:
+        """Check, copy into the index's uploads folder, ingest: (the report, ids of earlier uploads of the
+        same name that the new files could replace). Each file is kept under its content's hash, so two
+        different files of one name are two articles and the same file again is unchanged; a file that
+        gives no article is not kept."""
         problems: list[tuple[str, str]] = []
         accepted: list[Path] = []
-        self.uploads.mkdir(parents=True, exist_ok=True)
         for f in files:
             src = Path(f)
             name = src.name.lstrip(".") or "upload.txt"
@@ -119,21 +123,50 @@ class Librarian:
             if size_mb > MAX_FILE_MB:
                 problems.append((name, f"too large ({size_mb:.1f} MB; the limit is {MAX_FILE_MB} MB a file)"))
                 continue
-            dest = self.uploads / name
+            dest = self.uploads / sha256_of(src)[:16] / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, dest)
             accepted.append(dest)
         if not accepted:
-            return render.upload_report_html(0, 0, 0, problems)
+            return render.upload_report_html(0, 0, 0, problems), []
         with self._write:
+            before = self._uploaded()
             try:
                 report = ingest(accepted, self.settings,
                                 progress=lambda done, total, label: progress(
                                     (done, total) if total else None, desc=f"Indexing {label}"))
             except Exception as exc:  # e.g. a model mismatch: say it, keep the app up
-                return render.upload_report_html(0, 0, 0, problems + [("all files", str(exc).splitlines()[0])])
+                report = IngestReport(failed=[FileProblem("all files", str(exc).splitlines()[0])])
+            now = self._uploaded()
+            kept = {a.path for a in now}
+            for dest in accepted:
+                if str(dest) not in kept:
+                    self._discard_upload(dest)
             self._open()
         problems += [(Path(p.path).name, p.reason) for p in report.problems]
-        return render.upload_report_html(len(report.added), len(report.updated), len(report.unchanged), problems)
+        new_paths = {a.path for a in now if a.id in report.added}
+        new_names = {Path(p).name for p in new_paths}
+        earlier = [a for a in before if a.path not in new_paths and Path(a.path).name in new_names]
+        report_html = render.upload_report_html(len(report.added), len(report.updated), len(report.unchanged),
+                                                problems, [(Path(a.path).name, a.title) for a in earlier])
+        return report_html, [a.id for a in earlier]
+
+    def _uploaded(self) -> list[ArticleSummary]:
+        """The library's articles that came from uploads."""
+        try:
+            articles = stats(self.settings).articles
+        except (IndexNotFoundError, IndexMismatchError):
+            return []
+        return [a for a in articles if a.path and self._is_upload(Path(a.path))]
+
+    def _is_upload(self, path: Path) -> bool:
+        return self.uploads.resolve() in path.resolve().parents
+
+    def _discard_upload(self, path: Path) -> None:
+        """Delete an uploaded file, and its folder when that is left empty."""
+        path.unlink(missing_ok=True)
+        if path.parent != self.uploads and not any(path.parent.iterdir()):
+            path.parent.rmdir()
 
     def remove(self, article_id: str) -> str:
         if not article_id:
@@ -141,8 +174,8 @@ class Librarian:
         with self._write:
             path = next((a.path for a in stats(self.settings).articles if a.id == article_id), None)
             removed = remove(article_id, self.settings)
-            if removed and path and Path(path).resolve().parent == self.uploads.resolve():
-                Path(path).unlink(missing_ok=True)  # so a later re-index of uploads/ does not bring it back
+            if removed and path and self._is_upload(Path(path)):
+                self._discard_upload(Path(path))  # so a later re-index of uploads/ does not bring it back
             self._open()
         return render.status_html("Removed." if removed else "That article was not in the library.",
                                   "info" if removed else "warn")
@@ -208,13 +241,16 @@ def build_app(settings: Settings) -> gr.Blocks:
                                     file_count="multiple", file_types=list(ALLOWED_SUFFIXES), elem_id="nr-files")
                     add_btn = gr.Button("Add to library", variant="primary", elem_id="nr-add")
                     add_report = gr.HTML(elem_id="nr-add-report")
+                    replace_btn = gr.Button(visible=False, elem_id="nr-replace")
+                    replace_ids = gr.State([])  # earlier uploads of the same names as the last added files
 
         def ask(q, history, plain, sources, article_ids, d_from, d_to):
             q = (q or "").strip()
             if not q:
                 yield history, plain, gr.update(), gr.update()
                 return
-            history = history + [{"role": "user", "content": q}, {"role": "assistant", "content": "Searching…"}]
+            history = history + [{"role": "user", "content": render.question_html(q)},
+                                 {"role": "assistant", "content": "Searching…"}]
             yield history, plain, "", gr.update()
             try:
                 filters = Filters(sources=tuple(sources or ()), article_ids=tuple(article_ids or ()),
@@ -254,16 +290,29 @@ def build_app(settings: Settings) -> gr.Blocks:
                     gr.Dropdown(choices=v.articles, value=None))
 
         def add(paths, progress=gr.Progress()):
-            report = lib.add(list(paths or []), progress) if paths else render.status_html(
-                "Choose one or more files first.", "warn")
-            return (report, None) + show()
+            if not paths:
+                return (render.status_html("Choose one or more files first.", "warn"), None) + show() + (
+                    gr.Button(visible=False), [])
+            report, earlier = lib.add(list(paths), progress)
+            label = ("Replace the earlier file of that name" if len(earlier) == 1
+                     else f"Replace the {len(earlier)} earlier files of those names")
+            return (report, None) + show() + (gr.Button(value=label, visible=bool(earlier)), earlier)
+
+        def replace(article_ids):
+            for article_id in article_ids:
+                lib.remove(article_id)
+            n = len(article_ids)
+            done = render.status_html(f"Replaced: the earlier {'file' if n == 1 else f'{n} files'} removed.")
+            return (done,) + show() + (gr.Button(visible=False), [])
 
         def drop(article_id):
             return (lib.remove(article_id),) + show()
 
         app.load(show, None, view_outputs, api_name="library")
-        add_btn.click(add, files, [add_report, files] + view_outputs, api_name="add", concurrency_limit=1,
-                      concurrency_id="write")
+        add_btn.click(add, files, [add_report, files] + view_outputs + [replace_btn, replace_ids], api_name="add",
+                      concurrency_limit=1, concurrency_id="write")
+        replace_btn.click(replace, replace_ids, [add_report] + view_outputs + [replace_btn, replace_ids],
+                          api_name="replace", concurrency_limit=1, concurrency_id="write")
         remove_btn.click(drop, to_remove, [remove_status] + view_outputs, api_name="remove", concurrency_limit=1,
                          concurrency_id="write")
     app.queue(default_concurrency_limit=CHAT_CONCURRENCY)

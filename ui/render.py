@@ -118,6 +118,11 @@ def answer_html(answer: Answer, uid: str, coverage: str = "") -> str:
     )
 
 
+def question_html(question: str) -> str:
+    """The user's chat bubble: their question as text, whatever markup it holds."""
+    return f'<div class="nr-question">{_e(question).replace(chr(10), "<br>")}</div>'
+
+
 def partial_html(text: str) -> str:
     """A streaming preview of the answer text (markers not yet linked)."""
     return f'<div class="nr-answer nr-streaming">{_linked_text(text, set(), "")}</div>'
@@ -149,16 +154,21 @@ def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str)
     )
 
 
-def upload_report_html(added: int, updated: int, unchanged: int, problems: Iterable[tuple[str, str]]) -> str:
-    """What an upload did, with one line per file that failed and why."""
-    problems = list(problems)
+def upload_report_html(added: int, updated: int, unchanged: int, problems: Iterable[tuple[str, str]],
+                       same_names: Iterable[tuple[str, str]] = ()) -> str:
+    """What an upload did, with one line per file that failed and why, and one per new file whose name
+    an earlier upload (`same_names`: file name, that article's title) already had."""
+    problems, same_names = list(problems), list(same_names)
     head = f"Added {added}, updated {updated}, unchanged {unchanged}."
+    clash = "".join(
+        f'<p class="nr-same-name"><code>{_e(name)}</code> is a different file from the earlier '
+        f"<code>{_e(name)}</code> (<cite>{_e(title)}</cite>): both are kept.</p>" for name, title in same_names)
     if not problems:
-        return f'<div class="nr-upload nr-ok">{head}</div>'
+        return f'<div class="nr-upload nr-ok">{head}{clash}</div>'
     items = "".join(f"<li><code>{_e(name)}</code>: {_e(reason)}</li>" for name, reason in problems)
     return (
         f'<div class="nr-upload nr-warn">{head} {len(problems)} file{"s" if len(problems) != 1 else ""} '
-        f"not indexed:<ul>{items}</ul></div>"
+        f"not indexed:<ul>{items}</ul>{clash}</div>"
     )
 
 

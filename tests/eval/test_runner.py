@@ -72,8 +72,9 @@ def test_multihop_loader_marks_null_queries(tmp_path):
     data = load_multihop(tmp_path)
     assert [a.title for a in data.articles] == ["T"]
     first, null = data.items
-    assert first.type == "multi-article" and first.evidence[0].text == "Body." and first.notes == "comparison_query"
-    assert null.type == "unanswerable" and null.answers == ()
+    assert first.type == "comparison" and first.evidence[0].text == "Body." and first.notes == "comparison_query"
+    assert null.type == "null" and null.answers == () and not null.answerable and first.answerable
+    assert (first.half, null.half) == ("tune", "report")  # even file positions tune, odd ones report
     assert len(load_multihop(tmp_path, limit=1).items) == 1
 
 

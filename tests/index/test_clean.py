@@ -185,6 +185,23 @@ def test_markdown_is_stripped_lightly(tmp_path):
     )
 
 
+def test_markdown_heading_with_a_link_keeps_the_link_text_only():
+    doc = RawDocument("k", "/x/a.md", "# Glimmerford council [x](javascript:alert(1)) approves budget\n\n"
+                      "The council approved the [budget](https://en.test/wiki/Budget_(2024)) on Monday.", "md")
+    article = clean_article(doc)
+    assert article.title == "Glimmerford council x approves budget"
+    assert article.text == "The council approved the budget on Monday."
+
+
+def test_short_lead_without_full_stop_after_the_headline_is_story_text():
+    lead = "The harbour will reopen in May after two years of repairs, mayor Tindra Oakhollow said"
+    doc = RawDocument("k", "/x/harbour.txt", f"Glimmerford harbour to reopen\n\n{lead}\n\n"
+                      "Work began in March. Crews replaced the old pier.", "txt")
+    article = clean_article(doc)
+    assert article.title == "Glimmerford harbour to reopen"
+    assert article.text.split("\n\n")[0] == lead
+
+
 def test_record_metadata_is_kept_and_date_normalised():
     doc = RawDocument("k#1", "/data/feed.jsonl", "Title Here\n\nAdvertisement\n\nThe actual story sentence.",
                       "jsonl", title="Title Here", source="Wire", author="Jo Doe",

@@ -191,6 +191,24 @@ def test_malformed_json_file(tmp_path):
     assert _problem(f).startswith("malformed JSON (")
 
 
+def test_json_error_names_the_place_once(tmp_path):
+    f = tmp_path / "half.json"
+    f.write_text('{"title": "half a record')
+    assert _problem(f) == "malformed JSON (Unterminated string starting at line 1, column 11)"
+    lines = tmp_path / "half.jsonl"
+    lines.write_text('{"body": "ok"}\n{"title": "half\n')
+    (_, bad) = load_paths([lines])
+    assert bad.reason == "line 2: malformed JSON (Unterminated string starting at line 1, column 11)"
+
+
+def test_json_metadata_that_is_not_text_is_ignored(tmp_path):
+    f = tmp_path / "odd.json"
+    f.write_text(json.dumps({"body": "A story.", "source": {"nested": 1}, "author": ["A", "B"], "title": True,
+                             "date": 2023}))
+    doc = _one(f)
+    assert (doc.source, doc.author, doc.title, doc.date) == (None, None, None, "2023")
+
+
 def test_html_extracts_story_without_nav_script_or_footer(tmp_path):
     f = tmp_path / "page.html"
     f.write_text(ARTICLE_HTML)
@@ -211,6 +229,15 @@ def test_html_without_article_text(tmp_path):
     f = tmp_path / "blank.htm"
     f.write_text("<html><head><script>var a = 1;</script><style>p {}</style></head><body> </body></html>")
     assert _problem(f) == "no article text found in HTML"
+
+
+def test_html_page_of_links_only_is_skipped(tmp_path):
+    f = tmp_path / "home.html"
+    f.write_text("""<!DOCTYPE html><html><head><title>Home</title><meta property="og:site_name" content="Daily Example">
+      </head><body><nav><a href="/">Home</a> | <a href="/news">News</a> | <a href="/sports">Sports</a></nav>
+      <main><p>| News | Sports</p><p><a href="/subscribe">Subscribe now</a></p></main>
+      <footer>&copy; 2023 Daily Example. All rights reserved.</footer></body></html>""")
+    assert _problem(f) == "no story text in the page (only links, menus or short labels)"
 
 
 @pytest.mark.skipif(not MULTIHOP.exists(), reason="MultiHop-RAG corpus not present")

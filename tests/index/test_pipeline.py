@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from index import IngestBusyError, ingest, remove, stats
+from index import IngestBusyError, IngestInputError, ingest, remove, stats
 from rag.settings import Settings
 from rag.store import IndexMismatchError, Library, chroma_collection
 
@@ -172,3 +172,92 @@ def test_a_second_ingest_waits_or_fails_clearly(tmp_path):
         fcntl.flock(held, fcntl.LOCK_EX)
         with pytest.raises(IngestBusyError, match="another ingest is running"):
             ingest([SEEDS], settings, wait=False)
+
+
+def _long_article(path: Path, sentences: int) -> Path:
+    path.write_text("Glimmerford ledger lists every crate\n\n"
+                    + " ".join(f"Crate {i} left the Glimmerford port." for i in range(sentences)) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def test_a_long_article_streams_in_writes_chroma_takes_and_a_bad_document_fails_alone(tmp_path):
+    """More chunks than one write may hold: embedded and written slice by slice, the rest of the run indexed."""
+    long_file = _long_article(tmp_path / "ledger.txt", 120)
+    records = tmp_path / "wire.jsonl"
+    records.write_text("\n".join([
+        json.dumps({"title": "Ferry resumes", "body": "The Wexcombe ferry resumed service on Monday."}),
+        '{"title": "Odd byline", "author": "\\ud800", "body": "The Glimmerford mill reopened on Tuesday."}',
+        json.dumps({"title": "Bridge shut", "body": "The Alder bridge closed for repairs on Friday."}),
+    ]), encoding="utf-8")
+    settings = settings_for(tmp_path / "idx", chunk_size=12, chunk_overlap=0, chroma_batch=40)
+    labels = []
+    report = ingest([long_file, records, next(SEEDS.glob("000_*.txt"))], settings,
+                    progress=lambda done, total, label: labels.append(label))
+    assert len(report.added) == 4, report.summary()
+    (failed,) = report.failed
+    assert failed.path == str(records) and "surrogates not allowed" in failed.reason and "\n" not in failed.reason
+    articles, chunks, vectors = counts(settings)
+    ledger_chunks = Library(settings.index_dir).connect().execute(
+        "SELECT COUNT(*) FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.path = ?",
+        (str(long_file),)).fetchone()[0]
+    assert ledger_chunks > 40 * 2 and articles == 4 and chunks == vectors == report.chunks
+    assert f"ledger.txt: 40 of {ledger_chunks} chunks embedded" in labels  # never all its vectors at once
+    assert Library(settings.index_dir).connect().execute("SELECT COUNT(*) FROM pending").fetchone()[0] == 0
+
+
+def test_a_newline_in_a_file_name_cannot_forge_report_lines(tmp_path):
+    odd = tmp_path / "a\n  failed  forged.txt"
+    odd.write_text("")
+    report = ingest([odd], settings_for(tmp_path / "idx"))
+    assert report.summary().splitlines()[1] == f"  skipped {tmp_path}/a\\n  failed  forged.txt: empty file"
+    assert len(report.summary().splitlines()) == 2
+
+
+def test_rebuild_checks_its_paths_first_and_keeps_the_old_index_unless_the_new_one_holds_articles(tmp_path):
+    seed = next(SEEDS.glob("001_*.txt"))
+    settings = settings_for(tmp_path / "idx")
+    ingest([seed], settings)
+    before = counts(settings)
+    with pytest.raises(IngestInputError, match=r"no such file or directory: .*seedz.*the index was not changed"):
+        ingest([tmp_path / "seedz"], settings, rebuild=True)
+    assert counts(settings) == before
+    (tmp_path / "empty.txt").write_text("")
+    dropped = ingest([tmp_path / "empty.txt"], settings, rebuild=True)
+    assert dropped.kept_old_index and "the index is as it was" in dropped.summary()
+    assert counts(settings) == before
+    other = next(SEEDS.glob("000_*.txt"))
+    rebuilt = ingest([other], settings, rebuild=True)
+    assert len(rebuilt.added) == 1 and not rebuilt.kept_old_index
+    assert [a.path for a in stats(settings).articles] == [str(other)]
+    articles, chunks, vectors = counts(settings)
+    assert articles == 1 and chunks == vectors == rebuilt.chunks
+    assert sorted(p.name for p in Path(settings.index_dir).iterdir()) == [
+        "chroma", "ingest.lock", "library.sqlite", "library.sqlite-shm", "library.sqlite-wal", "manifest.json"]
+
+
+def test_a_damaged_manifest_is_named_with_the_way_out_and_rebuild_recovers(tmp_path):
+    seed = next(SEEDS.glob("001_*.txt"))
+    settings = settings_for(tmp_path / "idx")
+    ingest([seed], settings)
+    manifest = Path(settings.index_dir) / "manifest.json"
+    manifest.write_text('{"schema": "\x01"}')
+    for command in (["stats"], ["index", str(seed)], ["ask", "What did Blinken say?"]):
+        out = subprocess.run([sys.executable, "-m", "rag.cli", *command, "--index", str(settings.index_dir)],
+                             cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert out.returncode != 0 and len(out.stderr.strip().splitlines()) == 1, (command, out.stderr)
+        assert str(manifest) in out.stderr and "rag index --rebuild" in out.stderr, (command, out.stderr)
+    report = ingest([seed], settings, rebuild=True)
+    assert len(report.added) == 1 and json.loads(manifest.read_text())["model"] == settings.model
+    assert counts(settings)[0] == 1
+
+
+def test_cli_shows_progress_lines_when_not_on_a_terminal(tmp_path, capsys):
+    from rag.cli import main
+
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("\n".join(json.dumps({"title": f"Note {i}", "body": f"Harbour note number {i} was filed."})
+                              for i in range(120)), encoding="utf-8")
+    assert main(["index", str(feed), "--index", str(tmp_path / "idx")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert any(line.startswith("indexing: file 1 of 1, feed.jsonl (document 100)") for line in err), err

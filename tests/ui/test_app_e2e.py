@@ -83,6 +83,7 @@ def test_upload_then_ask_about_it(client, live_app, tmp_path):
     report, library = result[0], result[3]
     assert "Added 1" in report, report
     assert "broken.json" in report  # the malformed file is listed with its reason
+    assert not list((live_app.settings.index_dir / "uploads").rglob("broken.json"))  # and not kept
     assert "Port Ellery launches a solar-powered ferry" in library
     new_id = next(a.id for a in stats(live_app.settings).articles if a.path and a.path.endswith("ferry.txt"))
 

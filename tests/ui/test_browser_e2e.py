@@ -5,6 +5,8 @@ Screenshots go to test-output/ui/ (desktop 1280 px and mobile 390 px wide).
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -127,3 +129,75 @@ def test_mobile_layout_answer(browser, live_app):
     tab.page.screenshot(path=str(OUT / "mobile-answer.png"))
     tab.page.screenshot(path=str(OUT / "mobile-page.png"), full_page=True)
     assert tab.dialogs == [] and tab.hosts() <= {urlparse(live_app.url).netloc}
+
+
+def test_the_question_shows_as_text_and_loads_nothing(browser, live_app):
+    """Markup typed into the question box is the user's text: no image, video or form, no fetch."""
+    fetched: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self):
+            fetched.append(self.path)
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    bait = f"http://127.0.0.1:{server.server_address[1]}"
+    question = (f'<img src="{bait}/u.png"> <video src="{bait}/v.mp4" autoplay></video> '
+                f'<form action="{bait}/f"><input name="q"></form> What did Pettersen say?')
+    try:
+        tab = Page(browser, live_app.url, 1280, 1000)
+        tab.ask(question)
+        tab.page.wait_for_timeout(500)
+        assert fetched == [] and not [u for u in tab.requests if u.startswith(bait)], fetched
+        shown = tab.page.locator("#nr-chat .nr-question").last
+        assert shown.inner_text() == question
+        assert tab.page.locator("#nr-chat img, #nr-chat video, #nr-chat form").count() == 0
+        OUT.mkdir(parents=True, exist_ok=True)
+        tab.page.screenshot(path=str(OUT / "desktop-question-as-text.png"))
+    finally:
+        server.shutdown()
+
+
+def _upload(page, path: Path, wait_for: str) -> str:
+    page.locator("#nr-files input[type=file]").set_input_files(str(path))
+    page.locator("#nr-add").click()
+    page.locator(wait_for).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    return page.locator("#nr-add-report").inner_text()
+
+
+def test_two_files_of_one_name_are_two_articles_and_the_earlier_one_can_be_replaced(browser, live_app, tmp_path):
+    first, second = tmp_path / "a" / "notes.txt", tmp_path / "b" / "notes.txt"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text("Glimmerford library extends its hours\n\nThe Glimmerford library will open until 9 pm on "
+                     "weekdays from March, librarian Osk Varga said on Monday.\n", encoding="utf-8")
+    second.write_text("Wexcombe market moves to the quay\n\nThe Wexcombe Saturday market moves to the quay in "
+                      "April, the harbour board announced on Tuesday.\n", encoding="utf-8")
+    tab = Page(browser, live_app.url, 1280, 1000)
+    page = tab.page
+    assert "Added 1," in _upload(page, first, "#nr-add-report .nr-upload")
+    page.locator("#nr-library", has_text="Glimmerford library extends its hours").wait_for()
+    report = _upload(page, second, "#nr-add-report .nr-same-name")
+    assert "Added 1, updated 0" in report and "both are kept" in report, report
+    page.locator("#nr-library", has_text="Wexcombe market moves to the quay").wait_for()
+    assert page.locator("#nr-library", has_text="Glimmerford library extends its hours").count() == 1
+    titles = {a.title for a in stats(live_app.settings).articles}
+    assert {"Glimmerford library extends its hours", "Wexcombe market moves to the quay"} <= titles
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "desktop-same-name.png"), full_page=True)
+
+    replace = page.locator("#nr-replace")
+    assert replace.is_visible() and "Replace the earlier file of that name" in replace.inner_text()
+    replace.click()
+    page.locator("#nr-add-report", has_text="Replaced").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.locator("#nr-library", has_text="Glimmerford library extends its hours").wait_for(state="detached")
+    titles = {a.title for a in stats(live_app.settings).articles}
+    assert "Wexcombe market moves to the quay" in titles and "Glimmerford library extends its hours" not in titles
+    kept = list((Path(live_app.settings.index_dir) / "uploads").rglob("notes.txt"))
+    assert [p.read_text(encoding="utf-8") for p in kept] == [second.read_text(encoding="utf-8")]
+    assert not replace.is_visible() and tab.dialogs == []

@@ -67,3 +67,16 @@ def test_the_words_that_answer_are_marked_inside_the_quote():
     c = _citation(1, quote, quote, highlight=(at - 3, at + 15))
     out = render.answer_html(Answer("How many containers?", "x [1]", citations=(c,)), uid="u4")
     assert 'handled <mark class="nr-hl">&lt;b&gt;1.2 million&lt;/b&gt;</mark> containers' in out  # escaped too
+
+
+def test_the_question_is_text():
+    out = render.question_html(f"{HOSTILE}\n\n<video src=v autoplay></video> What did he say?")
+    assert "<script" not in out and "<img" not in out and "<video" not in out
+    assert "&lt;video src=v autoplay&gt;&lt;/video&gt; What did he say?" in out
+    assert "\n" not in out  # one raw HTML block: no blank line lets Markdown in
+
+
+def test_an_upload_report_says_which_files_share_an_earlier_name():
+    out = render.upload_report_html(1, 0, 0, [], [("notes.txt", HOSTILE)])
+    assert "<code>notes.txt</code> is a different file from the earlier <code>notes.txt</code>" in out
+    assert "both are kept" in out and "<script" not in out

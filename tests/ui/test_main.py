@@ -1,0 +1,21 @@
+"""`python -m ui` on a port that is taken: one line saying so and how to pick another, no traceback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+from rag.settings import REPO_ROOT
+
+
+def test_a_taken_port_is_one_line_with_the_way_out(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "ui", "--port", str(port), "--index", str(tmp_path / "idx")],
+                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert out.stderr.strip() == (f"error: port {port} on 127.0.0.1 is in use (another chat?); pick another with "
+                                  "--port N (bash scripts/app.sh --port N) or RAG_PORT=N")
