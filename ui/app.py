@@ -31,6 +31,7 @@ MAX_FILE_MB = 20
 # Two cores: two questions at once keep both busy; more would only queue inside torch.
 CHAT_CONCURRENCY = 2
 N_EXAMPLES = 5
+CHAT_JS = (Path(__file__).parent / "chat.js").read_text(encoding="utf-8")  # scrolling to answers and sources
 EMPTY_GUIDANCE = (
     "Your library is empty. Open “Add articles” below, upload .txt, .md, .html, .json or .jsonl files, "
     "then ask a question about them."
@@ -175,9 +176,10 @@ def build_app(settings: Settings) -> gr.Blocks:
         banner = gr.HTML()
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
+                # autoscroll off: Gradio's would show the bottom of an answer's sources; ui/chat.js shows its start.
                 chatbot = gr.Chatbot(
                     label="Chat", height=620, elem_id="nr-chat", latex_delimiters=[], allow_tags=False,
-                    sanitize_html=True, buttons=["copy"], feedback_options=None,
+                    autoscroll=False, sanitize_html=True, buttons=["copy"], feedback_options=None,
                     placeholder="Ask about the people, places and events in your articles.",
                 )
                 with gr.Row():
@@ -275,5 +277,10 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs) -> None:
     # System fonts: nothing to fetch, and no half-loaded web font in some browsers.
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
+    # quiet: Gradio's own lines would include "To create a public link, set `share=True`", which an offline
+    # app cannot act on; the address is printed here once the server answers.
     app.launch(server_name=settings.host, server_port=settings.port, css=render.CSS, theme=theme,
-               max_file_size=f"{MAX_FILE_MB}mb", footer_links=["api"], show_error=True, **kwargs)
+               max_file_size=f"{MAX_FILE_MB}mb", footer_links=["api"], show_error=True, js=CHAT_JS, quiet=True,
+               prevent_thread_lock=True, **kwargs)
+    print(f"newsrag chat ready at {app.local_url}", flush=True)
+    app.block_thread()
