@@ -12,6 +12,7 @@ import sys
 from datetime import date
 
 from rag.settings import Settings
+from rag.text import quoted
 from rag.types import Answer, Filters
 
 
@@ -45,8 +46,7 @@ def format_answer(answer: Answer) -> str:
     for c in answer.citations:
         meta = ", ".join(x for x in (c.source, c.date) if x)
         lines.append(f"\n[{c.number}] {c.title}" + (f" ({meta})" if meta else ""))
-        quote = " ".join(c.quote.split())
-        lines.append(f"    {quote}" if quote[:1] in "“\"«" else f"    “{quote}”")
+        lines.append(f"    {quoted(c.quote)}")
         for copy in c.also_in:
             lines.append(f"    also in: {copy.title}" + (f" ({copy.source})" if copy.source else ""))
     return "\n".join(lines)

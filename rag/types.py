@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from rag.text import quoted
+
 
 @dataclass(frozen=True)
 class Article:
@@ -121,7 +123,7 @@ class Answer:
             for c in self.citations:
                 meta = ", ".join(x for x in (c.source, c.date) if x)
                 head = f"[{c.number}] *{c.title}*" + (f" ({meta})" if meta else "")
-                lines.append(f"{head}: “{c.quote}”")
+                lines.append(f"{head}: {quoted(c.quote)}")
                 if c.also_in:
                     copies = "; ".join(
                         f"*{k.title}*" + (f" ({k.source})" if k.source else "") for k in c.also_in

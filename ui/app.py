@@ -22,6 +22,7 @@ from pathlib import Path
 import gradio as gr
 
 from index import ingest, remove, stats
+from index.dedupe import reprints
 from rag import Answer, Assistant, Filters, Settings, query
 from rag.store import IndexMismatchError, IndexNotFoundError
 from ui import render
@@ -100,9 +101,9 @@ class Librarian:
             banner = ""
         examples = self.assistant.example_questions(N_EXAMPLES) if self.assistant and st.n_articles else []
         publishers = sorted({a.source for a in st.articles if a.source})
-        articles = [(f"{a.title} ({a.source or 'unknown'}{', ' + a.date if a.date else ''})", a.id)
-                    for a in st.articles]
-        table = render.library_html(st.articles, st.n_articles, st.n_chunks, model)
+        articles = [(a.title + (f" ({', '.join(x for x in (a.source, a.date) if x)})" if a.source or a.date else ""),
+                     a.id) for a in st.articles]
+        table = render.library_html(st.articles, st.n_articles, st.n_chunks, model, reprints(st.articles))
         return LibraryView(banner, table, publishers, articles, examples)
 
     def add(self, files: list[str], progress) -> str:

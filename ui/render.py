@@ -113,13 +113,14 @@ def status_html(message: str, kind: str = "info") -> str:
     return f'<div class="nr-banner nr-{_e(kind)}">{_e(message)}</div>'
 
 
-def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str) -> str:
-    """The library table: headline, publisher, date, chunks, with totals and the model."""
+def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str, copies: set[str] = frozenset()) -> str:
+    """The library table: headline, publisher, date, chunks, with totals and the model; the articles whose ids
+    are in `copies` (syndicated reprints, `index.dedupe.reprints`) are tagged "copy"."""
     rows = "".join(
         "<tr>"
         f'<td class="nr-lib-title">{_e(a.title)}'
         + ('<span class="nr-copy-tag" title="a syndicated copy of another article">copy</span>'
-           if a.group and a.group != a.id else "")
+           if a.id in copies else "")
         + (f'<div class="nr-lib-meta">{_meta(a.source, a.date)}</div>' if a.source or a.date else "")
         + f'</td><td class="nr-num-col">{a.chunks}</td></tr>'
         for a in articles
