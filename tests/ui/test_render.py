@@ -48,3 +48,11 @@ def test_abstention_and_error_never_empty_and_look_different():
 def test_quote_missing_from_passage_is_still_shown_marked():
     out = render.answer_html(Answer("q", "A [1].", citations=(_citation(1, "Quote.", "Other text."),)), uid="u")
     assert "<mark>Quote.</mark>" in out and "Other text." in out
+
+
+def test_library_tags_only_the_given_copies():
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(id=i, title=f"T{i}", source=None, date=None, group="g", chunks=1) for i in ("a", "b")]
+    out = render.library_html(rows, 2, 2, "m", copies={"b"})
+    assert out.count("nr-copy-tag") == 1 and out.index("Tb") < out.index("nr-copy-tag")
