@@ -17,7 +17,6 @@ import re
 from typing import Iterable
 
 import numpy as np
-from datasketch import MinHash
 
 from rag.text import fold
 
@@ -37,6 +36,8 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 
 def signature(text: str) -> np.ndarray:
+    from datasketch import MinHash  # here, not at the top: it takes 0.8 s to import and `rag ask` never needs it
+
     minhash = MinHash(num_perm=PERMUTATIONS)
     minhash.update_batch([s.encode() for s in shingles(text)])
     return minhash.hashvalues.astype(np.uint64)

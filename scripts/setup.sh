@@ -38,10 +38,11 @@ find_links=()
 if [[ ",$extras," == *",llm,"* ]]; then
   # llama.cpp builds with -march=native by default: on CPUs that list AMX it emits AMX tile instructions,
   # which die with SIGILL ("tilezero", invalid opcode) on VMs that do not enable AMX state, as these do.
-  # So a portable build, made once and kept as a wheel under a key of everything that shapes it.
+  # So a portable build, made once and kept as a wheel under a key of everything that shapes it. LLAVA_BUILD=OFF
+  # leaves out the multimodal library (mtmd), which llama_cpp loads only for image chat formats, never for ours.
   llama=$(.venv/bin/python -c 'import re, tomllib; print(next(d for d in tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["llm"] if d.startswith("llama-cpp-python")))')
   llama_version=${llama##*==}
-  cmake_args="-DGGML_NATIVE=OFF"
+  cmake_args="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"
   [ "$(uname -m)" = x86_64 ] && cmake_args="$cmake_args -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
   key="$llama_version-$(printf '%s|%s|%s' "$cmake_args" "$(uname -m)" "$(.venv/bin/python -c 'import sys; print(sys.implementation.cache_tag)')" | sha256sum | cut -c1-12)"
   wheels="${NEWSRAG_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/newsrag/wheels}/llama-cpp-python-$key"
