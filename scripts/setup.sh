@@ -13,9 +13,11 @@ pip=(.venv/bin/python -m pip --disable-pip-version-check)
 step_began=$SECONDS
 step() { step_began=$SECONDS; printf '==> %s\n' "$*"; }
 step_done() { printf '    done in %d s\n' $((SECONDS - step_began)); }
-# pip's output without the machine's pip-config noise ("Location ... is ignored") and the long list of
-# requirements already in place; pip's own exit status is kept.
-pip_run() { "${pip[@]}" "$@" 2>&1 | { grep -v -e "is ignored" -e "^Requirement already satisfied" || true; }; }
+# pip's output, line by line, without the machine's pip-config noise ("Location ... is ignored") and the long
+# list of requirements already in place; pip's own exit status is kept.
+pip_run() {
+  "${pip[@]}" "$@" 2>&1 | { grep --line-buffered -v -e "is ignored" -e "^Requirement already satisfied" || true; }
+}
 
 if [ ! -x .venv/bin/python ]; then
   step "Creating .venv with $("$python" --version) (a few seconds)"
@@ -49,8 +51,13 @@ if [[ ",$extras," == *",llm,"* ]]; then
   if ! compgen -G "$wheels/llama_cpp_python-*.whl" >/dev/null; then
     step "Building llama-cpp-python $llama_version from source, portable ($cmake_args): once per machine, about 30 min on 2 busy cores; kept in $wheels"
     building=$(mktemp -d)
+    # pip says only "started" until the compiler is done: a line a minute says it is still at work.
+    (while sleep 60; do printf '    still building (%d min)\n' $(((SECONDS - step_began) / 60)); done) &
+    ticker=$!
+    trap 'kill $ticker 2>/dev/null' EXIT
     # No pip cache: it may hold a native build of the same version from an earlier install.
     CMAKE_ARGS="$cmake_args" pip_run wheel --no-deps --no-cache-dir -w "$building" "llama-cpp-python==$llama_version"
+    kill $ticker
     mkdir -p "$wheels" && mv "$building"/llama_cpp_python-*.whl "$wheels"/ && rmdir "$building"
     step_done
   else
