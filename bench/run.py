@@ -25,7 +25,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 ORDER = ("ingest", "embed", "query", "scale")
 PACKAGES = ("torch", "sentence-transformers", "transformers", "chromadb", "llama-index-core",
-            "llama-index-vector-stores-chroma", "llama-index-embeddings-huggingface", "onnxruntime", "optimum",
+            "llama-index-vector-stores-chroma", "onnxruntime", "optimum",
             "numpy", "gradio")
 
 

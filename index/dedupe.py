@@ -14,9 +14,9 @@ Jaccard of about 0.15 while unrelated stories on the same topic score under 0.01
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
 import numpy as np
-from datasketch import MinHash
 
 from rag.text import fold
 
@@ -36,6 +36,8 @@ def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
 
 
 def signature(text: str) -> np.ndarray:
+    from datasketch import MinHash  # here, not at the top: it takes 0.8 s to import and `rag ask` never needs it
+
     minhash = MinHash(num_perm=PERMUTATIONS)
     minhash.update_batch([s.encode() for s in shingles(text)])
     return minhash.hashvalues.astype(np.uint64)
@@ -58,3 +60,24 @@ def best_match(candidate: np.ndarray, known: dict[str, np.ndarray]) -> tuple[str
 
 def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def reprints(articles: Iterable) -> set[str]:
+    """Ids of the articles that reprint another article of their syndication group (`.group`): all but each
+    group's original, taken to be the earliest dated, then the longest in chunks (reprints are cut to fit:
+    the seeds' Boston Globe copy of a New York Times story has 5 chunks to its 7), then the group's first.
+
+        >>> from types import SimpleNamespace as A
+        >>> sorted(reprints([A(id="globe", group="globe", date=None, chunks=5),
+        ...                  A(id="nyt", group="globe", date=None, chunks=7), A(id="x", group=None, date=None, chunks=3)]))
+        ['globe']
+    """
+    groups: dict[str, list] = {}
+    for a in articles:
+        if a.group:
+            groups.setdefault(a.group, []).append(a)
+    copies: set[str] = set()
+    for group, members in groups.items():
+        original = min(members, key=lambda a: (a.date or "9999-12-31", -a.chunks, a.id != group))
+        copies.update(a.id for a in members if a is not original)
+    return copies

@@ -12,6 +12,7 @@ import sys
 from datetime import date
 
 from rag.settings import Settings
+from rag.text import quoted
 from rag.types import Answer, Filters
 
 
@@ -47,8 +48,7 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"\n[{c.number}] {c.title}" + (f" ({meta})" if meta else ""))
         before, marked, after = c.quote_parts()
         # The words that answer the question stand out: in **bold**, as in Markdown.
-        quote = " ".join((before + (f"**{marked}**" if marked else "") + after).split())
-        lines.append(f"    {quote}" if quote[:1] in "“\"«" else f"    “{quote}”")
+        lines.append(f"    {quoted(before + (f'**{marked}**' if marked else '') + after)}")
         for copy in c.also_in:
             lines.append(f"    also in: {copy.title}" + (f" ({copy.source})" if copy.source else ""))
     return "\n".join(lines)

@@ -21,7 +21,7 @@ import time
 import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -29,10 +29,10 @@ from rag import answer_type
 from rag.answerability import GateWeights, Signals, probability
 from rag.compose import ArticleRow, build_citations, date_order, extractive_text, load_articles
 from rag.embedder import ModelError, load_embedder
-from rag.evidence import NEAREST, Selection, load_sentences, select
+from rag.evidence import NEAREST, Selection, load_sentences, select, stems
 from rag.followup import resolve
 from rag.query_args import argument_error
-from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold
+from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold, sql_where
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
 from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest, with_index_backend
@@ -183,7 +183,7 @@ class Assistant:
         found = self.find_evidence(resolved, filters, top_k)
         timings = found.timings
         if found.why_not_found is not None:
-            return self._abstain(text, resolved, timings, t0, found.why_not_found)
+            return self._abstain(text, resolved, timings, t0, found.why_not_found or self._left_out(filters))
         t = time.perf_counter()
         db = self.library.connect()
         confidence = probability(found.signals, self.gate)
@@ -291,6 +291,29 @@ class Assistant:
                 return name
         return None
 
+    def _left_out(self, filters: Filters | None) -> str:
+        """What a date range kept out of the search, and why, e.g. "The date filter (from 2023-10-01) left out
+        5 of 5 articles: 4 have no date, 1 is dated outside it." Empty without a date range or when it kept all.
+        """
+        if filters is None or not (filters.date_from or filters.date_to):
+            return ""
+        db = self.library.connect()
+
+        def count(f: Filters, extra: str = "") -> int:
+            where, params = sql_where(f)
+            return db.execute(f"SELECT COUNT(*) FROM articles a WHERE 1 = 1{where}{extra}", params).fetchone()[0]
+
+        undated_filters = replace(filters, date_from=None, date_to=None)
+        considered = count(undated_filters)
+        left_out = considered - count(filters)
+        if not left_out:
+            return ""
+        undated = count(undated_filters, " AND (a.date IS NULL OR a.date = '')")
+        span = " ".join(f"{word} {d.isoformat()}" for word, d in (("from", filters.date_from), ("to", filters.date_to)) if d)
+        reasons = [f"{n} {'has' if n == 1 else 'have'} no date" if i == 0 else f"{n} {'is' if n == 1 else 'are'} dated outside it"
+                   for i, n in enumerate((undated, left_out - undated)) if n]
+        return f"The date filter ({span}) left out {left_out} of {considered} article{'s' if considered != 1 else ''}: {', '.join(reasons)}."
+
     def _abstain(self, question: str, resolved: str, timings: dict, t0: float, why: str = "") -> Answer:
         """A "not found" answer: why, when known, and what the library covers instead."""
         timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
@@ -312,16 +335,23 @@ class Assistant:
 
     # ----------------------------------------------------------------- describing the library
     def _describe(self) -> tuple[list[str], list[tuple[str, str]], str]:
-        """(top topics, (person, their topic) pairs, one-line summary), computed once."""
+        """(top topics as objects of "about", (person, their topic) pairs, one-line summary), computed once."""
         if self._summary is not None:
             return self._summary
         db = self.library.connect()
         rows = db.execute("SELECT id, title, source, date, text FROM articles ORDER BY date DESC LIMIT 400").fetchall()
         n = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        # Topics: title words written in lower case in the text (common nouns, not places or names).
+        # Topics: title words written in lower case in the text (common nouns, not places or names), one per
+        # stem ("drug" and "drugs" are one topic), in the form the text uses most.
         title_words = Counter(w for r in rows for w in set(content_words(r["title"])) if len(w) > 3 and not w.isdigit())
-        lowered = {w for r in rows[:SPEAKER_SAMPLE] for w in re.findall(r"\b[a-z]{4,}\b", r["text"])}
-        topics = [w for w, _ in title_words.most_common() if w in lowered and w not in GENERIC_TITLE_WORDS][:12]
+        texts = [r["text"] for r in rows[:SPEAKER_SAMPLE]]
+        lowered = Counter(w for t in texts for w in re.findall(r"\b[a-z]{4,}\b", t))
+        by_stem: dict[str, Counter] = {}
+        for w, titles in title_words.items():
+            if w in lowered and w not in GENERIC_TITLE_WORDS:
+                by_stem.setdefault(_stem(w), Counter())[w] += titles
+        ranked = sorted(by_stem.values(), key=lambda forms: (-sum(forms.values()), min(forms)))  # ties: a-z
+        topics = [max(forms, key=lambda w: (lowered[w], forms[w])) for forms in ranked][:12]
         # Who is quoted: the latest articles are a fair sample and keep this under a second or two.
         sample = rows[:SPEAKER_SAMPLE]
         sentences = load_sentences(db, [r["id"] for r in sample], {r["id"]: r["text"] for r in sample})
@@ -339,14 +369,14 @@ class Assistant:
                     words = [w for w in sp.name.split() if not re.fullmatch(r"[A-Z]\.", w)
                              and w.lower().rstrip(".") not in {"mr", "mrs", "ms", "dr", "gov", "president", "secretary", "state"}]
                     forms.setdefault(key, Counter())[" ".join(words[-2:])] += 1
-                    said_words.setdefault(key, Counter()).update(set(content_words(s.text)))
+                    said_words.setdefault(key, Counter()).update({_stem(w) for w in content_words(s.text)})
         pairs = []
         for key, _ in people.most_common(8):
             form = max(forms[key].items(), key=lambda kv: (len(kv[0].split()) >= 2, sum(not c.isascii() for c in kv[0]), kv[1]))[0]
-            counts = {w: said_words[key][w] + said_words[key][w + "s"] + said_words[key][w.rstrip("s")] for w in topics}
+            counts = {w: said_words[key][_stem(w)] for w in topics}
             topic = max(topics, key=counts.get, default=None)
             if topic and counts[topic] >= 2:  # the person really spoke about it
-                pairs.append((form, topic))
+                pairs.append((form, _as_object(topic, lowered, texts)))
         sources = [s for s, _ in Counter(r["source"] for r in rows if r["source"]).most_common(3)]
         dates = sorted(r["date"] for r in rows if r["date"])
         line = f"{n} article{'s' if n != 1 else ''}"
@@ -358,7 +388,7 @@ class Assistant:
             line += "; topics include " + ", ".join(topics[:5])
         if pairs:
             line += "; people quoted include " + ", ".join(p for p, _ in pairs[:5])
-        self._summary = (topics, pairs, line + ".")
+        self._summary = ([_as_object(t, lowered, texts) for t in topics], pairs, line + ".")
         return self._summary
 
     def coverage(self) -> str:
@@ -371,6 +401,25 @@ class Assistant:
         out = [f"What did {person} say about {topic}?" for person, topic in pairs]
         out += [f"What happened with {t}?" for t in topics]
         return list(dict.fromkeys(out))[:n]
+
+
+def _stem(word: str) -> str:
+    return next(iter(stems(word)), word)
+
+
+def _as_object(topic: str, counts: Counter, texts: Sequence[str]) -> str:
+    """`topic` as it reads after "say about": the plural when the articles use one ("floods"), "the flood"
+    when they mostly write it after an article or demonstrative, else as is ("migration", "fentanyl").
+
+        >>> _as_object("flood", Counter({"flood": 3}), ["The flood hit. The flood receded. A flood wall."])
+        'the flood'
+    """
+    for plural in (topic + "s", topic + "es", topic[:-1] + "ies" if topic.endswith("y") else ""):
+        if plural != topic and counts[plural]:
+            return plural
+    determined = sum(len(re.findall(rf"\b(?:the|a|an|this|that)\s+{re.escape(topic)}\b", t, re.IGNORECASE))
+                     for t in texts)
+    return f"the {topic}" if determined * 2 > counts[topic] else topic
 
 
 # index folder -> (the settings asked for, the Assistant opened with them)

@@ -158,6 +158,8 @@ def chroma_where(filters: Filters | None) -> dict | None:
     if filters.date_from:
         clauses.append({"date_num": {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
     if filters.date_to:
+        if not filters.date_from:  # undated articles are stored as 0: a date range leaves them out, as in SQL
+            clauses.append({"date_num": {"$gt": 0}})
         clauses.append({"date_num": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 

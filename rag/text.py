@@ -23,6 +23,33 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def quoted(text: str) -> str:
+    """`text` on one line as a quotation, in “…” unless it already begins or ends with a quotation mark of its
+    own (an article's “Fortunately, …,” he said. must not read ““Fortunately…””); marks it opens or closes
+    without the other half are completed.
+
+        >>> quoted("Mexico processes 140,000 applications.")
+        '“Mexico processes 140,000 applications.”'
+        >>> quoted("“Fortunately, we do not,” he said.")
+        '“Fortunately, we do not,” he said.'
+        >>> quoted("We do not have that.”")
+        '“We do not have that.”'
+        >>> quoted('He called it a "scapegoat" again.')
+        '“He called it a "scapegoat" again.”'
+    """
+    flat = " ".join(text.split())
+    depth = unopened = 0
+    for c in flat:
+        if c in QUOTE_OPENS or (c == '"' and depth == 0):
+            depth += 1
+        elif c in QUOTE_CLOSES or c == '"':
+            depth, unopened = (depth - 1, unopened) if depth else (0, unopened + 1)
+    balanced = "“" * unopened + flat + "”" * depth
+    framed = balanced[:1] in QUOTE_OPENS + '"' or balanced[-1:] in QUOTE_CLOSES + '"'
+    return balanced if balanced and framed else f"“{balanced}”"
+
+
+QUOTE_OPENS, QUOTE_CLOSES = "“„«", "”»"
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # Titles and abbreviations Punkt's English model misses in news copy ("Gov. J.B. Pritzker").
 EXTRA_ABBREVIATIONS = {"gov", "sen", "rep", "gen", "lt", "col", "sgt", "st", "ft", "mt", "rev", "jr", "sr", "mrs", "ms"}

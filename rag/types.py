@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+from rag.text import quoted
+
 
 @dataclass(frozen=True)
 class Article:
@@ -154,7 +156,7 @@ class Answer:
                 meta = ", ".join(x for x in (c.source, c.date) if x)
                 head = f"[{c.number}] *{c.title}*" + (f" ({meta})" if meta else "")
                 before, marked, after = c.quote_parts()
-                lines.append(f"{head}: “{before}" + (f"**{marked}**" if marked else "") + f"{after}”")
+                lines.append(f"{head}: {quoted(before + (f'**{marked}**' if marked else '') + after)}")
                 if c.also_in:
                     copies = "; ".join(
                         f"*{k.title}*" + (f" ({k.source})" if k.source else "") for k in c.also_in

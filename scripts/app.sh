@@ -5,6 +5,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 index_dir="${RAG_INDEX_DIR:-.rag/index}"
 if [ ! -f "$index_dir/manifest.json" ]; then
+  echo "==> Indexing seeds/ into $index_dir (about 30 s: loading the model, then 5 articles)"
+  began=$SECONDS
   .venv/bin/rag index seeds --index "$index_dir"
+  echo "    done in $((SECONDS - began)) s"
 fi
+echo "==> Starting the chat (about 10 s)"
 exec .venv/bin/python -m ui --index "$index_dir" "$@"

@@ -22,6 +22,7 @@ from pathlib import Path
 import gradio as gr
 
 from index import FileProblem, IngestReport, ingest, remove, stats
+from index.dedupe import reprints
 from rag import Answer, Assistant, Filters, Settings, query
 from rag.embedder import sha256_of
 from rag.store import ArticleSummary, IndexMismatchError, IndexNotFoundError
@@ -32,6 +33,7 @@ MAX_FILE_MB = 20
 # Two cores: two questions at once keep both busy; more would only queue inside torch.
 CHAT_CONCURRENCY = 2
 N_EXAMPLES = 5
+CHAT_JS = (Path(__file__).parent / "chat.js").read_text(encoding="utf-8")  # scrolling to answers and sources
 EMPTY_GUIDANCE = (
     "Your library is empty. Open “Add articles” below, upload .txt, .md, .html, .json or .jsonl files, "
     "then ask a question about them."
@@ -101,9 +103,9 @@ class Librarian:
             banner = ""
         examples = self.assistant.example_questions(N_EXAMPLES) if self.assistant and st.n_articles else []
         publishers = sorted({a.source for a in st.articles if a.source})
-        articles = [(f"{a.title} ({a.source or 'unknown'}{', ' + a.date if a.date else ''})", a.id)
-                    for a in st.articles]
-        table = render.library_html(st.articles, st.n_articles, st.n_chunks, model)
+        articles = [(a.title + (f" ({', '.join(x for x in (a.source, a.date) if x)})" if a.source or a.date else ""),
+                     a.id) for a in st.articles]
+        table = render.library_html(st.articles, st.n_articles, st.n_chunks, model, reprints(st.articles))
         return LibraryView(banner, table, publishers, articles, examples)
 
     def add(self, files: list[str], progress) -> tuple[str, list[str]]:
@@ -208,9 +210,10 @@ def build_app(settings: Settings) -> gr.Blocks:
         banner = gr.HTML()
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
+                # autoscroll off: Gradio's would show the bottom of an answer's sources; ui/chat.js shows its start.
                 chatbot = gr.Chatbot(
                     label="Chat", height=620, elem_id="nr-chat", latex_delimiters=[], allow_tags=False,
-                    sanitize_html=True, buttons=["copy"], feedback_options=None,
+                    autoscroll=False, sanitize_html=True, buttons=["copy"], feedback_options=None,
                     placeholder="Ask about the people, places and events in your articles.",
                 )
                 with gr.Row():
@@ -324,5 +327,10 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs) -> None:
     # System fonts: nothing to fetch, and no half-loaded web font in some browsers.
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
+    # quiet: Gradio's own lines would include "To create a public link, set `share=True`", which an offline
+    # app cannot act on; the address is printed here once the server answers.
     app.launch(server_name=settings.host, server_port=settings.port, css=render.CSS, theme=theme,
-               max_file_size=f"{MAX_FILE_MB}mb", footer_links=["api"], show_error=True, **kwargs)
+               max_file_size=f"{MAX_FILE_MB}mb", footer_links=["api"], show_error=True, js=CHAT_JS, quiet=True,
+               prevent_thread_lock=True, **kwargs)
+    print(f"newsrag chat ready at {app.local_url}", flush=True)
+    app.block_thread()

@@ -133,13 +133,14 @@ def status_html(message: str, kind: str = "info") -> str:
     return f'<div class="nr-banner nr-{_e(kind)}">{_e(message)}</div>'
 
 
-def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str) -> str:
-    """The library table: headline, publisher, date, chunks, with totals and the model."""
+def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str, copies: set[str] = frozenset()) -> str:
+    """The library table: headline, publisher, date, chunks, with totals and the model; the articles whose ids
+    are in `copies` (syndicated reprints, `index.dedupe.reprints`) are tagged "copy"."""
     rows = "".join(
         "<tr>"
         f'<td class="nr-lib-title">{_e(a.title)}'
         + ('<span class="nr-copy-tag" title="a syndicated copy of another article">copy</span>'
-           if a.group and a.group != a.id else "")
+           if a.id in copies else "")
         + (f'<div class="nr-lib-meta">{_meta(a.source, a.date)}</div>' if a.source or a.date else "")
         + f'</td><td class="nr-num-col">{a.chunks}</td></tr>'
         for a in articles
@@ -173,6 +174,12 @@ def upload_report_html(added: int, updated: int, unchanged: int, problems: Itera
 
 
 CSS = """
+/* The "Chat" label and the chat's buttons get a strip of their own above the messages instead of floating
+   over them; the scroll-down button moves into that strip (ui/chat.js scrolls each new answer into view). */
+#nr-chat > .wrapper > label.float { position: static; margin: var(--block-label-margin); flex: none; }
+#nr-chat > .wrapper > [role=log] { flex: 1 1 0; min-height: 0; height: auto; padding-top: var(--spacing-md); }
+#nr-chat .scroll-down-button-container { top: 1px; bottom: auto; left: auto; right: 36px; transform: none; }
+#nr-chat .scroll-down-button-container button { width: 24px; height: 24px; padding: 2px; box-shadow: none; }
 #nr-chat .message-row.bot-row { max-width: calc(100% - 24px); }
 @media (max-width: 640px) {
   #nr-chat .message-row { margin-left: 6px; margin-right: 6px; max-width: calc(100% - 12px); }
@@ -185,7 +192,7 @@ CSS = """
 ol.nr-sources { list-style: none; padding: 0; margin: .3em 0 0 0; }
 li.nr-source { display: flex; gap: .5em; padding: .5em 0; border-top: 1px solid var(--border-color-primary, #ddd);
   margin: 0; }
-li.nr-source:target { background: var(--color-accent-soft, #eef2ff); }
+li.nr-source.nr-picked { background: var(--color-accent-soft, #eef2ff); }
 .nr-num { font-weight: 700; color: var(--color-accent, #2563eb); flex: none; min-width: 2em; }
 .nr-body { min-width: 0; flex: 1; overflow-wrap: anywhere; }
 .nr-answer cite { font-family: inherit; font-size: 1em; font-style: normal; }

@@ -63,6 +63,9 @@ def test_filters_translate_to_chroma_and_sql():
     where, params = sql_where(f)
     assert where.count("?") == 3 and params == ["The Boston Globe", "2023-10-01", "2023-10-31"]
     assert chroma_where(Filters(article_ids=("x",))) == {"article_id": {"$in": ["x"]}}
+    # An end date alone still leaves undated articles (date_num 0) out, as SQL's NULL comparison does.
+    assert chroma_where(Filters(date_to=date(2020, 1, 1))) == {"$and": [{"date_num": {"$gt": 0}},
+                                                                        {"date_num": {"$lte": 20200101}}]}
 
 
 def test_report_clauses_give_each_publisher_the_words_around_its_mention():

@@ -117,3 +117,16 @@ def test_eight_users_five_questions_each_get_cited_answers(client, live_app):
     latencies = sorted(t for *_, t in results)
     print(f"40 questions from 8 users in {wall:.1f} s; latency p50 {statistics.median(latencies):.2f} s, "
           f"max {latencies[-1]:.2f} s")
+
+
+def test_library_tags_the_reprint_and_lists_articles_without_unknown_publishers(client, live_app):
+    _banner, table, _examples, _publishers, articles, _remove = client.predict(api_name="/library")
+    by_path = {a.path.rsplit("/", 1)[-1][:3]: a for a in stats(live_app.settings).articles if a.path}
+    rows = re.findall(r'<td class="nr-lib-title">(.*?)</td>', table, re.S)
+    tagged = {html.unescape(re.sub(r"<.*", "", r, flags=re.S)) for r in rows if "nr-copy-tag" in r}
+    assert by_path["003"].title in tagged  # the Boston Globe reprint of the New York Times story
+    assert by_path["004"].title not in tagged  # the original
+    labels = [c[0] if isinstance(c, (list, tuple)) else c for c in articles["choices"]]
+    assert labels and not any("unknown" in label for label in labels), labels
+    assert f"{by_path['003'].title} (The Boston Globe)" in labels
+    assert by_path["004"].title in labels  # no publisher, no date: the headline alone

@@ -1,4 +1,5 @@
-"""A real browser (Debian's chromium via Playwright) against the live app: ask, read, expand, upload, escape.
+"""A real browser (Debian's chromium via Playwright) against the live app: ask, read, expand, upload, escape,
+where a new answer shows up, marker clicks, the date filter.
 
 Screenshots go to test-output/ui/ (desktop 1280 px and mobile 390 px wide).
 """
@@ -59,7 +60,6 @@ class Page:
         self.page.locator("#nr-ask").click()
         done = self.page.locator("#nr-chat .nr-answer:not(.nr-streaming)").nth(bubbles_before)
         done.wait_for(timeout=ANSWER_TIMEOUT_MS)
-        self.page.wait_for_timeout(800)  # let the Chatbot finish its scroll to the new message
         return done
 
     def hosts(self) -> set[str]:
@@ -201,3 +201,91 @@ def test_two_files_of_one_name_are_two_articles_and_the_earlier_one_can_be_repla
     kept = list((Path(live_app.settings.index_dir) / "uploads").rglob("notes.txt"))
     assert [p.read_text(encoding="utf-8") for p in kept] == [second.read_text(encoding="utf-8")]
     assert not replace.is_visible() and tab.dialogs == []
+
+
+SIZES = {"desktop": (1280, 900), "mobile": (390, 844)}
+FIRST_LINE_IN_VIEW = """bubble => {
+  const p = bubble.querySelector("p") || bubble;
+  const r = p.getBoundingClientRect(), line = parseFloat(getComputedStyle(p).lineHeight) || 24;
+  const log = document.querySelector("#nr-chat [role=log]").getBoundingClientRect();
+  return r.top >= Math.max(0, log.top) && r.top + line <= Math.min(innerHeight, log.bottom);
+}"""
+
+
+def _first_line_in_view(bubble) -> bool:
+    """The answer's first line is inside both the window and the chat's visible area."""
+    return bubble.evaluate(FIRST_LINE_IN_VIEW)
+
+
+def _wait_first_line_in_view(bubble, what: str) -> None:
+    try:  # the chat scrolls on the next animation frame after the answer is drawn
+        bubble.page.wait_for_function(f"b => ({FIRST_LINE_IN_VIEW})(b)", arg=bubble.element_handle(), timeout=2000)
+    except sync_api.TimeoutError:
+        raise AssertionError(f"{what}: the answer's first line is not in view") from None
+
+
+def _overlays_outside_messages(page) -> None:
+    """The Chat label and the chat's buttons sit above the scrolling messages, never over them."""
+    boxes = page.evaluate("""() => {
+      const log = document.querySelector("#nr-chat [role=log]").getBoundingClientRect();
+      const sel = "#nr-chat > .wrapper > label, #nr-chat .top-panel, #nr-chat .scroll-down-button-container";
+      return {log: [log.top, log.left, log.right], overlays: [...document.querySelectorAll(sel)].map(el => {
+        const r = el.getBoundingClientRect();
+        return [el.className, r.top, r.bottom, r.left, r.right, r.width * r.height];
+      })};
+    }""")
+    log_top = boxes["log"][0]
+    assert any("float" in o[0] for o in boxes["overlays"]), boxes  # the Chat label is among them
+    for name, top, bottom, left, right, area in boxes["overlays"]:
+        assert area == 0 or bottom <= log_top + 0.5, f"{name} covers the messages: {boxes}"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_new_answer_starts_in_view_and_markers_scroll_the_chat_only(browser, live_app, size):
+    OUT.mkdir(parents=True, exist_ok=True)
+    tab = Page(browser, live_app.url, *SIZES[size])
+    page = tab.page
+    bubble = tab.ask(LOPEZ)
+    _wait_first_line_in_view(bubble, "first answer")
+    page.screenshot(path=str(OUT / f"{size}-new-answer.png"))
+
+    # A click on the last marker scrolls the chat to that source, not the page, and leaves the URL alone.
+    url, page_y = page.url, page.evaluate("scrollY")
+    marker = bubble.locator("a.nr-marker").last
+    marker.click()
+    source = page.locator(f'#{marker.get_attribute("href")[1:]}')
+    page.wait_for_function("el => el.classList.contains('nr-picked')", arg=source.element_handle(), timeout=2000)
+    page.wait_for_timeout(200)
+    assert page.url == url and "#" not in page.url
+    assert page.evaluate("scrollY") == page_y, "the marker scrolled the whole page"
+    top, bottom = page.locator("#nr-chat [role=log]").evaluate(
+        "c => { const r = c.getBoundingClientRect(); return [r.top, r.bottom]; }")
+    box = source.bounding_box()
+    assert top <= box["y"] < bottom - 20, "the source is not in the chat's view"
+    assert not _first_line_in_view(bubble)  # the reader has scrolled away from the answer
+    _overlays_outside_messages(page)
+    page.screenshot(path=str(OUT / f"{size}-after-marker.png"))
+
+    # The next answer still arrives in view, with its question above it.
+    second = tab.ask("What did Garland say about fentanyl?")
+    _wait_first_line_in_view(second, "answer after a marker click")
+    question = page.locator("#nr-chat .message-row.user-row").last
+    assert question.bounding_box()["y"] >= top - 1, "the question scrolled out above the chat"
+    _overlays_outside_messages(page)
+    page.screenshot(path=str(OUT / f"{size}-second-answer.png"))
+    assert tab.dialogs == [] and tab.hosts() <= {urlparse(live_app.url).netloc}
+
+
+def test_date_filter_over_undated_articles_says_what_it_left_out(browser, live_app):
+    OUT.mkdir(parents=True, exist_ok=True)
+    tab = Page(browser, live_app.url, *SIZES["desktop"])
+    page = tab.page
+    page.get_by_text("Filters").click()
+    page.get_by_label("From (YYYY-MM-DD)").fill("2023-10-01")
+    bubble = tab.ask(LOPEZ)
+    undated = sum(not a.date for a in stats(live_app.settings).articles)
+    text = bubble.inner_text()
+    assert "Not found in your articles" in text
+    assert f"left out {undated} of {undated} articles: {undated} have no date" in text, text
+    _wait_first_line_in_view(bubble, "abstention")
+    page.screenshot(path=str(OUT / "desktop-date-filter.png"))

@@ -80,3 +80,11 @@ def test_an_upload_report_says_which_files_share_an_earlier_name():
     out = render.upload_report_html(1, 0, 0, [], [("notes.txt", HOSTILE)])
     assert "<code>notes.txt</code> is a different file from the earlier <code>notes.txt</code>" in out
     assert "both are kept" in out and "<script" not in out
+
+
+def test_library_tags_only_the_given_copies():
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(id=i, title=f"T{i}", source=None, date=None, group="g", chunks=1) for i in ("a", "b")]
+    out = render.library_html(rows, 2, 2, "m", copies={"b"})
+    assert out.count("nr-copy-tag") == 1 and out.index("Tb") < out.index("nr-copy-tag")

@@ -1,0 +1,30 @@
+"""rag.text.quoted and the two places that print quotes with it: Copy as Markdown and `rag ask`."""
+
+from rag.ask_cli import format_answer
+from rag.text import quoted
+from rag.types import Answer, Citation
+
+SPOKEN = ("“Fortunately, we do not have excessive addictions,” López Obrador said during his news briefing. "
+          "“We regret what is happening in the United States. We do not have that.”")
+
+
+def _answer(quote: str) -> Answer:
+    c = Citation(number=1, article_id="a", title="T", source="The Boston Globe", date=None, quote=quote,
+                 passage=quote, start=0, end=len(quote), score=1.0)
+    return Answer("q", "A. [1]", citations=(c,))
+
+
+def test_quotes_are_framed_once():
+    assert quoted("Mexico processes 140,000\napplications a year.") == "“Mexico processes 140,000 applications a year.”"
+    assert quoted(SPOKEN) == SPOKEN  # its own marks frame it
+    assert quoted("We do not have that.”") == "“We do not have that.”"  # a sentence that closes a quotation
+    assert quoted("“We regret what is happening") == "“We regret what is happening”"
+    assert quoted('He called it a "scapegoat" again.') == '“He called it a "scapegoat" again.”'
+
+
+def test_markdown_and_cli_never_double_the_marks():
+    for text in (_answer(SPOKEN).to_markdown(), format_answer(_answer(SPOKEN))):
+        assert "““" not in text and "””" not in text, text
+        assert SPOKEN in text
+    assert "“Plain words.”" in _answer("Plain words.").to_markdown()
+    assert "“Plain words.”" in format_answer(_answer("Plain words."))
