@@ -39,7 +39,8 @@ def _ask(client, question: str) -> tuple[str, str]:
 def _sources(bubble: str) -> list[tuple[str, str]]:
     """(article id, quote) for each source listed under an answer."""
     ids = re.findall(r'<li class="nr-source" id="[^"]+" data-article="([^"]+)"', bubble)
-    quotes = [html.unescape(q) for q in re.findall(r'<blockquote class="nr-quote">(.*?)</blockquote>', bubble, re.S)]
+    quotes = [html.unescape(re.sub(r"</?mark[^>]*>", "", q))  # the answering words are marked inside the quote
+              for q in re.findall(r'<blockquote class="nr-quote">(.*?)</blockquote>', bubble, re.S)]
     assert len(ids) == len(quotes)
     return list(zip(ids, quotes))
 
