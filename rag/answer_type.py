@@ -74,8 +74,9 @@ PLURAL = re.compile(r"\bwhich\s+(?:\w+\s+)?(?:officials|people|persons|leaders|m
 
 
 def asks_for_several(question: str) -> bool:
-    """True for list questions ("Which officials travelled …?", "Who were the …?")."""
-    return bool(PLURAL.search(question))
+    """True for list questions ("Which officials travelled …?", "Who were the …?") and questions that ask of two
+    things at once ("How many arrests in August and in September?")."""
+    return bool(PLURAL.search(question)) or " and " in question
 
 
 def count(sentence: str, kind: str | None, question: str, several: bool = False) -> int:

@@ -290,10 +290,9 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         # A quoted claim with no speaker found does not say who said it; for "What did X say/propose about Y"
         # with nothing of X's on Y, only a sentence naming X and holding Y's head word may answer.
         how = "unattributed"
-    if how in ("nearest", "cover") and similarity is not None:
+    if how == "nearest" and similarity is not None:
         by_words = sorted(scored, key=lambda e: -e.score)[:SEMANTIC_CANDIDATES]
-        return _by_meaning(by_words, "unattributed" if how == "unattributed" else "nearest", terms, idf, similarity,
-                           best)
+        return _by_meaning(by_words, how, terms, idf, similarity, best)
     if reports and len(set(reports.values())) >= 2:
         chosen = _one_per_report(chosen, scored, reports)
     if CHANGE_QUESTION.search(question):
