@@ -207,7 +207,7 @@ def _settings_summary(settings: Settings) -> dict:
 
 def compare(a: dict, b: dict) -> str:
     """Per-metric difference (B - A) of two report.json dicts, and the questions whose outcome changed."""
-    lines = [f"| metric | A | B | B - A |", "|---|---|---|---|"]
+    lines = ["| metric | A | B | B - A |", "|---|---|---|---|"]
     for key in (*METRICS, *ABSTENTION, *LATENCY):
         va, vb = a["overall"].get(key), b["overall"].get(key)
         if va is None and vb is None:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from eval import metrics
 from eval.cli import eval_index
 from eval.loaders import load_gold
 from rag.settings import Settings
