@@ -46,8 +46,8 @@ DATE_SPAN = re.compile(
     rf"\b(?:(?:{MONTH_NAMES})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+(?:{MONTH_NAMES})(?:\s+\d{{4}})?"
     rf"|(?:{MONTH_NAMES})(?:\s+\d{{4}})?|(?:last|next|this)\s+(?:week|month|year|{WEEKDAYS})|(?:{WEEKDAYS})"
     rf"|(?:19|20)\d{{2}}|yesterday|today|tomorrow)\b")
-# A capitalised run of two to four words, e.g. "Rosa Icela Rodríguez", allowing particles ("de", "van").
-NAME_SPAN = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:de |del |la |van |von |bin |al )?[A-Z][\w'’\-]+){1,3}\b")
+# A capitalised run of two or more words, e.g. "Rosa Icela Rodríguez", allowing particles ("de", "van").
+NAME_SPAN = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:de |del |la |van |von |bin |al )?[A-Z][\w'’\-]+)+\b")
 PLACE_SPAN = re.compile(r"\b(?:in|at|from|to|near|into)\s+(?:the\s+)?([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){0,3})")
 NOT_NAME_START = frozenset("The A An In On At For But And This That These Those It He She They We Mr Mrs Ms Dr".split())
 WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?P<name>.+?)\s*[?.!]*\s*$", re.I)
@@ -96,9 +96,13 @@ def count(sentence: str, kind: str | None, question: str, several: bool = False)
 
 
 def who_is(question: str) -> str | None:
-    """The name a "who is X" question asks about ("who is alicia barcena" -> "alicia barcena")."""
+    """The name a "who is X" question asks about ("who is alicia barcena" -> "alicia barcena"); None when X is a
+    description ("Who was the adviser who joined Blinken?" asks for a name, not a role)."""
     m = WHO_IS.match(question)
-    return m.group("name") if m else None
+    if not m:
+        return None
+    words = m.group("name").split()
+    return m.group("name") if len(words) <= 4 and fold(words[0]) not in {"the", "a", "an", "this", "that"} else None
 
 
 def find(sentence: str, kind: str | None, question: str) -> tuple[int, int] | None:
@@ -124,11 +128,14 @@ def find(sentence: str, kind: str | None, question: str) -> tuple[int, int] | No
     if subject:
         return _role_of(sentence, subject)
     for m in NAME_SPAN.finditer(sentence):
-        words = m.group().split()
-        if words[0] in NOT_NAME_START or re.fullmatch(MONTH_NAMES, words[0]):
+        # Title words the question gives lead the name: "White House Homeland Security Advisor Liz Sherwood-Randall"
+        # for "Who was the White House Homeland Security Advisor …?" answers with "Liz Sherwood-Randall".
+        words = [(w.start(), w.end(), w.group()) for w in re.finditer(r"\S+", m.group())]
+        while words and (fold(words[0][2]) in asked or words[0][2] in NOT_NAME_START):
+            words.pop(0)
+        if len(words) < 2 or re.fullmatch(MONTH_NAMES, words[0][2]) or any(fold(w) in asked for _, _, w in words):
             continue
-        if not any(fold(w) in asked for w in words):
-            return m.start(), m.end()
+        return m.start() + words[0][0], m.start() + words[-1][1]
     return None
 
 

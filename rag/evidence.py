@@ -277,7 +277,7 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         # A question with one answer of a kind (a number, a date, a name) is answered by the best sentence that
         # gives it; another is cited only when it gives one too and scores nearly as well.
         typed = [e for e in scored if e.topical > e.coverage_words]  # those that give an answer of the kind
-        if kind is not None and not plural and typed and max(e.topical for e in typed) >= min_coverage:
+        if kind is not None and not plural and typed and max(e.topical for e in typed) >= max(min_coverage, best - TYPE_BONUS):
             chosen = _pick(typed, top_k, SINGLE_ANSWER_RATIO)
         else:
             chosen = _pick(scored, top_k, min_ratio)
@@ -293,6 +293,8 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
     if how == "nearest" and similarity is not None:
         by_words = sorted(scored, key=lambda e: -e.score)[:SEMANTIC_CANDIDATES]
         return _by_meaning(by_words, how, terms, idf, similarity, best)
+    if kind is not None and how == "sentence":
+        chosen = _with_breakdown(chosen, sentences, terms, kind, question)
     if reports and len(set(reports.values())) >= 2:
         chosen = _one_per_report(chosen, scored, reports)
     if CHANGE_QUESTION.search(question):
@@ -315,6 +317,27 @@ def _by_meaning(units: list[Evidence], how: str, terms: set[str], idf: dict[str,
     top = max((_coverage(terms, e.first.stems, idf) for e in chosen), default=0.0)
     return Selection(chosen, how, top if coverage is None else coverage, _union_coverage(terms, chosen, idf),
                      semantic=ranked[0][0] if ranked else None)
+
+
+PRONOUN_LEAD = re.compile(r"^\W*(?:They|These|Those|It|This|That|Of (?:them|those|these))\b")
+
+
+def _with_breakdown(chosen: list[Evidence], sentences: dict[str, list[Sentence]], terms: set[str], kind: str,
+                    question: str) -> list[Evidence]:
+    """The first unit followed by the next sentence of its article when that one goes on about it ("They
+    include 50,000 Venezuelans") with an answer of the kind asked and a question word the unit lacks: news
+    gives a total, then its breakdown, and the question may ask for the part."""
+    if not chosen:
+        return chosen
+    first = chosen[0]
+    article = sentences.get(first.first.article_id, [])
+    last = first.sentences[-1]
+    at = article.index(last) + 1 if last in article else len(article)
+    if at < len(article) and PRONOUN_LEAD.match(article[at].text) and answer_type.find(article[at].text, kind, question):
+        held = set().union(*(x.stems for x in first.sentences))
+        if (stems(article[at].text) & terms) - held:
+            first.sentences.append(article[at])
+    return chosen
 
 
 def _one_per_report(chosen: list[Evidence], scored: list[Evidence], reports: Mapping[str, str]) -> list[Evidence]:
