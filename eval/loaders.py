@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 GOLD_TYPES = ("factoid", "quote", "multi-article", "numeric", "unanswerable", "follow-up")
+MULTIHOP_TYPES = ("inference", "comparison", "temporal", "null")  # the data set's own question types
+UNANSWERABLE_TYPES = ("unanswerable", "null")
+GOLD_HALVES = ("tune", "report")  # `half` of a held-out set: tune on one, only report the other
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,11 @@ class GoldItem:
     history: tuple[dict, ...] = ()
     notes: str | None = None
     related: tuple[Evidence, ...] = ()  # other relevant sentences: citing them is precise, not required
+    half: str | None = None  # "tune" or "report" in a set split for tuning (see eval/README.md)
 
     @property
     def answerable(self) -> bool:
-        return self.type != "unanswerable"
+        return self.type not in UNANSWERABLE_TYPES
 
 
 class GoldFormatError(ValueError):
@@ -71,9 +75,12 @@ def _gold_item(d: dict) -> GoldItem:
         history=tuple({"role": h["role"], "content": h["content"]} for h in d.get("history", ()) or ()),
         notes=d.get("notes"),
         related=tuple(Evidence(str(e["article"]), str(e["text"])) for e in d.get("related", ())),
+        half=d.get("half"),
     )
     if item.type not in GOLD_TYPES:
         raise ValueError(f"type {item.type!r} is not one of {', '.join(GOLD_TYPES)}")
+    if item.half is not None and item.half not in GOLD_HALVES:
+        raise ValueError(f"half {item.half!r} is not one of {', '.join(GOLD_HALVES)}")
     if item.answerable and not (item.answers and item.evidence):
         raise ValueError(f"{item.id}: an answerable question needs answers and evidence")
     return item
@@ -103,8 +110,8 @@ def load_multihop(folder: str | Path, queries: str | Path | None = None, *, limi
     """Load `corpus.json` and a queries file (default `queries-dev.json`) from a MultiHop-RAG folder.
 
     Each query becomes a GoldItem: `evidence` = its facts with their article titles, `answers` = the gold
-    answer, `type` = "unanswerable" for null queries and "multi-article" otherwise (the original
-    question_type is kept in `notes`). `limit` keeps the first N queries; `sample` keeps N spread evenly over
+    answer, `type` = the data set's question type without "_query" (inference, comparison, temporal, null:
+    `MULTIHOP_TYPES`; null queries are unanswerable), also kept whole in `notes`. `limit` keeps the first N queries; `sample` keeps N spread evenly over
     the file (every k-th), so a short run still sees every question type. Ids (`mh-0042`) are positions in
     the file, the same in a sample as in the whole run, so `rag eval --compare` can pair them.
 
@@ -131,7 +138,8 @@ def load_multihop(folder: str | Path, queries: str | Path | None = None, *, limi
             question=q["query"],
             answers=() if unanswerable else (str(q.get("answer", "")),),
             evidence=tuple(Evidence(e["title"], e["fact"]) for e in q.get("evidence_list", ())),
-            type="unanswerable" if unanswerable else "multi-article",
+            type="null" if unanswerable else qtype.removesuffix("_query"),
             notes=qtype,
+            half="tune" if n % 2 == 0 else "report",  # even file positions tune, odd ones are only reported
         ))
     return MultiHopSet(articles, items)

@@ -186,6 +186,20 @@ def citation_recall(quotes: Sequence[str], evidence: Sequence[str]) -> float | N
 
 # ---------------------------------------------------------------- abstention
 
+def outcome_scores(outcomes: Iterable[tuple[bool, str]]) -> dict[str, float | None]:
+    """From (answerable, Answer.kind) pairs, the three-outcome figures of answerable questions: the share
+    answered, the share given only the closest passages ("not stated directly"), and the false "not found"
+    rate, the one to drive down (None when there is no answerable question).
+
+    >>> outcome_scores([(True, "answered"), (True, "answered"), (True, "not_stated"), (True, "not_found")])
+    {'answered_rate': 0.5, 'not_stated_rate': 0.25, 'false_not_found_rate': 0.25}
+    """
+    kinds = [k for answerable, k in outcomes if answerable]
+    return {name: _share(sum(k == kind for k in kinds), len(kinds))
+            for name, kind in (("answered_rate", "answered"), ("not_stated_rate", "not_stated"),
+                               ("false_not_found_rate", "not_found"))}
+
+
 def abstention_scores(outcomes: Iterable[tuple[bool, bool]]) -> dict[str, float | None]:
     """From (answerable, abstained) pairs: precision and recall of abstaining on unanswerable
     questions, and the false abstention rate on answerable ones (None when undefined).

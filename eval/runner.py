@@ -25,7 +25,8 @@ Progress = Callable[[int, int, str], None]
 # Aggregated metrics, in report order. Undefined values (None) are left out of means.
 METRICS = ("hit@1", "hit@4", "hit@5", "hit@10", "mrr@10", "map@10", "evidence_recall@5", "key_fact_recall", "token_f1",
            "citation_precision", "citation_recall")
-ABSTENTION = ("abstention_precision", "abstention_recall", "false_abstention_rate")
+ABSTENTION = ("abstention_precision", "abstention_recall", "false_abstention_rate", "answered_rate", "not_stated_rate",
+              "false_not_found_rate")
 LATENCY = ("latency_p50_ms", "latency_p95_ms")
 
 
@@ -38,7 +39,7 @@ class QuestionResult:
     question: str
     answerable: bool
     answer: str
-    abstained: bool
+    abstained: bool  # not answered: "not stated directly" or "not found"
     resolved_question: str | None
     error: str | None
     latency_ms: float
@@ -48,13 +49,18 @@ class QuestionResult:
     scores: dict[str, float | None] = field(default_factory=dict)
     gold_answers: list[str] = field(default_factory=list)
     notes: str | None = None
+    kind: str = ""  # Answer.kind: answered, not_stated, not_found
+    confidence: float | None = None  # the answerability gate's probability
+    half: str | None = None  # the gold item's half ("tune" / "report") in a split set
 
 
 def score_question(item: GoldItem, answer, retrieved_texts: Sequence[str] | None,
                    match: Callable[[str, str], bool] = m.evidence_match) -> tuple[dict, list]:
     """Per-question scores from an Answer and the ranked retrieved passage texts (pure).
 
-    `retrieved_texts` None (no ranked passages available) leaves the retrieval metrics undefined."""
+    `retrieved_texts` None (no ranked passages available) leaves the retrieval metrics undefined. The answer
+    metrics score the text the reader gets, for "not stated directly" answers too (their closest passages are
+    cited and shown); a "not found" answer scores 0 on key facts and leaves citation metrics undefined."""
     golds = [e.text for e in item.evidence]
     ranks = m.first_found_ranks(golds, retrieved_texts, match) if golds and retrieved_texts is not None else []
     quotes = [c.quote for c in answer.citations]
@@ -65,9 +71,10 @@ def score_question(item: GoldItem, answer, retrieved_texts: Sequence[str] | None
                   "hit@10": float(m.hit_at_k(ranks, 10)), "mrr@10": m.mrr_at_k(ranks, 10),
                   "map@10": m.map_at_k(ranks, 10), "evidence_recall@5": m.evidence_recall_at_k(ranks, 5)})
     if item.answerable:
-        s["key_fact_recall"] = 0.0 if answer.abstained else m.key_fact_recall(answer.text, item.answers)
-        s["token_f1"] = 0.0 if answer.abstained else m.token_f1(answer.text, " ".join(item.answers))
-        if not answer.abstained:
+        found = bool(answer.citations)
+        s["key_fact_recall"] = m.key_fact_recall(answer.text, item.answers) if found else 0.0
+        s["token_f1"] = m.token_f1(answer.text, " ".join(item.answers)) if found else 0.0
+        if found:
             relevant = golds + [e.text for e in item.related]
             s["citation_precision"] = m.citation_precision(quotes, relevant, item.answers)
             s["citation_recall"] = m.citation_recall(quotes, golds)
@@ -89,6 +96,9 @@ class EvalReport:
             self.overall = aggregate(self.results)
             self.by_type = {t: aggregate([r for r in self.results if r.type == t])
                             for t in sorted({r.type for r in self.results})}
+            # A set split for tuning is reported by half too: the report half is the one never tuned on.
+            self.by_type.update({f"{h} half": aggregate([r for r in self.results if r.half == h])
+                                 for h in ("tune", "report") if any(r.half == h for r in self.results)})
 
     def to_dict(self) -> dict:
         return {"name": self.name, "settings": self.settings, "overall": self.overall, "by_type": self.by_type,
@@ -106,7 +116,7 @@ class EvalReport:
     def worst(self, n: int = 3) -> list[QuestionResult]:
         """The n questions with the lowest mean score (abstention errors count as 0)."""
         def goodness(r: QuestionResult) -> float:
-            if r.answerable == r.abstained:  # false abstention, or answered an unanswerable question
+            if r.answerable == r.abstained and r.kind != "not_stated":  # not found, or answered the unanswerable
                 return 0.0
             if not r.answerable:  # a correct abstention
                 return 1.0
@@ -143,6 +153,7 @@ def aggregate(results: Sequence[QuestionResult]) -> dict:
     for key in METRICS:
         out[key] = m.mean(r.scores.get(key) for r in results)
     out.update(m.abstention_scores((r.answerable, r.abstained) for r in results))
+    out.update(m.outcome_scores((r.answerable, r.kind) for r in results))
     latencies = [r.latency_ms for r in results]
     out["latency_p50_ms"] = m.percentile(latencies, 50)
     out["latency_p95_ms"] = m.percentile(latencies, 95)
@@ -182,7 +193,8 @@ def run_gold(items: Sequence[GoldItem], settings: Settings, *, name: str = "gold
                         "score": c.score} for c in answer.citations],
             retrieved=[{"rank": i, "title": p.title, "score": p.score, "text": p.text}
                        for i, p in enumerate(passages, 1)],
-            evidence_ranks=ranks, scores=scores, gold_answers=list(item.answers), notes=item.notes))
+            evidence_ranks=ranks, scores=scores, gold_answers=list(item.answers), notes=item.notes,
+            kind=answer.kind, confidence=answer.confidence, half=item.half))
     if progress:
         progress(len(items), len(items), "done")
     return EvalReport(name, _settings_summary(settings), results)
@@ -198,6 +210,8 @@ def compare(a: dict, b: dict) -> str:
     lines = [f"| metric | A | B | B - A |", "|---|---|---|---|"]
     for key in (*METRICS, *ABSTENTION, *LATENCY):
         va, vb = a["overall"].get(key), b["overall"].get(key)
+        if va is None and vb is None:
+            continue
         diff = _fmt(vb - va) if va is not None and vb is not None else "–"
         lines.append(f"| {key} | {_fmt(va)} | {_fmt(vb)} | {diff} |")
     old = {r["id"]: r for r in a["results"]}

@@ -45,7 +45,9 @@ def format_answer(answer: Answer) -> str:
     for c in answer.citations:
         meta = ", ".join(x for x in (c.source, c.date) if x)
         lines.append(f"\n[{c.number}] {c.title}" + (f" ({meta})" if meta else ""))
-        quote = " ".join(c.quote.split())
+        before, marked, after = c.quote_parts()
+        # The words that answer the question stand out: in **bold**, as in Markdown.
+        quote = " ".join((before + (f"**{marked}**" if marked else "") + after).split())
         lines.append(f"    {quote}" if quote[:1] in "“\"«" else f"    “{quote}”")
         for copy in c.also_in:
             lines.append(f"    also in: {copy.title}" + (f" ({copy.source})" if copy.source else ""))

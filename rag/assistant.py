@@ -14,25 +14,29 @@ Whatever goes wrong with the input or the index, `query` returns an abstaining
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
 import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from rag.compose import build_citations, extractive_text, load_articles
+from rag import answer_type
+from rag.answerability import GateWeights, Signals, probability
+from rag.compose import ArticleRow, build_citations, date_order, extractive_text, load_articles
 from rag.embedder import ModelError, load_embedder
-from rag.evidence import load_sentences, select
+from rag.evidence import NEAREST, Selection, load_sentences, select
 from rag.followup import resolve
 from rag.query_args import argument_error
-from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words
+from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold
 from rag.settings import Settings
-from rag.speakers import name_tokens, parse_question, quoted_claim
+from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
 from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest, with_index_backend
-from rag.types import Answer, Filters
+from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,7 @@ MAX_QUESTION_CHARS = 1000  # longer questions are cut before anything else runs
 ANSI_ESCAPE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]")
 SPEAKER_SAMPLE = 50  # articles scanned for quoted people when describing the library
 NOT_FOUND = "I could not find this in your articles."
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 FOREIGN_STOPWORDS = frozenset(
     "que qué el los las del sobre dijo por para una est les des une sur dit der die das und ist nicht ein eine mit".split()
 )
@@ -83,6 +88,63 @@ def without_names(question: str, names: Sequence[str]) -> str:
     return question
 
 
+def question_names(question: str, intent: Intent | None) -> list[str]:
+    """The names a question gives: the person of a "what did X say" question, and capitalised words past the
+    first (one name per word, so "Marcelo Ebrard" is checked as "Marcelo" and "Ebrard").
+
+        >>> question_names("Did Blinken meet Alicia Bárcena in Mexico City?", None)
+        ['Blinken', 'Alicia', 'Bárcena', 'Mexico', 'City']
+    """
+    names = [intent.person] if intent is not None else []
+    words = re.findall(r"[^\W\d_][\w'’\-]*", question)
+    for w in words[1:]:
+        if w[:1].isupper() and len(w) > 2 and content_words(w) and not (intent and w in intent.person):
+            names.append(w)
+    return names
+
+
+def measure(question: str, selection: Selection, names: Sequence[str], best_dense: float,
+            articles: Mapping[str, ArticleRow]) -> Signals:
+    """The gate's `Signals` for a selection (see `rag.answerability`)."""
+    units = selection.evidence
+    first = units[0].first.passage
+    kind = answer_type.expected(question)
+    typed = kind is not None and any(answer_type.find(s.text, kind, question) for e in units for s in e.sentences)
+    cited_articles = " ".join(fast_fold(articles[e.first.article_id].text) for e in units)
+    first_words = set(re.findall(r"\w+", fast_fold(units[0].text)))
+    surnames = [fast_fold(w[-1]) for w in (name_tokens(n) or content_words(n) for n in names) if w]
+    name_words = {w for n in names for w in content_words(n)}
+    other = [w for w in content_words(question) if w not in name_words and not w.isdigit()]
+    cited_words = [w for e in units for w in content_words(e.text)]
+    held = [w for w in other if any(c.startswith(w[:5]) or w.startswith(c[:5]) for c in cited_words if len(c) > 2)]
+    return Signals(
+        coverage=selection.coverage, set_coverage=selection.set_coverage, dense=max(0.0, best_dense),
+        dense_cited=max(0.0, first.dense or 0.0) if first else 0.0,
+        rank_cited=1.0 / (1 + first.rank) if first else 0.0,
+        typed=float(typed), untyped=float(kind is not None and not typed),
+        speaker=float(selection.how == "speech"), claim=float(selection.how == "source"),
+        several=float(selection.how == "cover"), nearest=float(selection.how in ("nearest", "unattributed")),
+        names_missing=sum(n not in cited_articles for n in surnames) / len(surnames) if surnames else 0.0,
+        names_cited=sum(n in first_words for n in surnames) / len(surnames) if surnames else 1.0,
+        predicate=len(held) / len(other) if other else 1.0,
+        question_words=math.log1p(len(content_words(question))),
+        semantic=selection.semantic or 0.0, by_meaning=float(selection.semantic is not None))
+
+
+@dataclass
+class Findings:
+    """What `Assistant.find_evidence` found for one question. `why_not_found` is set (possibly "") when nothing
+    in the library is about the question; otherwise `selection` and `signals` are."""
+
+    question: str
+    timings: dict[str, float]
+    selection: Selection | None = None
+    signals: Signals | None = None
+    articles: Mapping[str, ArticleRow] = field(default_factory=dict)
+    why_not_found: str | None = None
+    named: Sequence[str] = ()  # the publishers the question names
+
+
 class Assistant:
     """One opened index: the embedder, the Chroma collection and the SQLite library.
 
@@ -90,7 +152,7 @@ class Assistant:
         assistant.query("How many asylum applications does Mexico process a year?").citations[0].quote
     """
 
-    def __init__(self, settings: Settings, retrieval: RetrievalConfig | None = None):
+    def __init__(self, settings: Settings, retrieval: RetrievalConfig | None = None, gate: GateWeights | None = None):
         settings = with_index_backend(settings)
         self.settings = settings
         index_dir = Path(settings.index_dir)
@@ -102,6 +164,7 @@ class Assistant:
         check_manifest(index_dir, manifest, expected_manifest(settings, self.embedder.weights_sha256, self.embedder.dimension))
         self.retriever = HybridRetriever(chroma_collection(settings, create=False), self.library,
                                          retrieval or RetrievalConfig(candidates=settings.candidates))
+        self.gate = gate or GateWeights()
         self._keyword_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword")
         self._writer = None
         self._summary: tuple[list[str], list[tuple[str, str]], str] | None = None
@@ -109,56 +172,99 @@ class Assistant:
     # ----------------------------------------------------------------- answering
     def query(self, question: str, history: Sequence[Mapping] | None = None, top_k: int | None = None,
               filters: Filters | None = None) -> Answer:
-        """Answer `question` from the index, every sentence cited; abstain when the index does not answer."""
+        """Answer `question` from the index, every sentence cited: answered, not stated directly (the closest
+        sentences, labelled so), or not found (what the library covers instead)."""
         t0 = time.perf_counter()
         text, error = clean_question(question)
         error = error or argument_error(history, top_k, filters)
         if error:
             return Answer(question=text, text=error, abstained=True, error=error)
         resolved = resolve(text, history)
+        found = self.find_evidence(resolved, filters, top_k)
+        timings = found.timings
+        if found.why_not_found is not None:
+            return self._abstain(text, resolved, timings, t0, found.why_not_found)
+        t = time.perf_counter()
+        db = self.library.connect()
+        confidence = probability(found.signals, self.gate)
+        kind = ANSWERED if confidence >= self.gate.threshold and found.selection.how != "unattributed" else NOT_STATED
+        evidence = found.selection.evidence if kind == ANSWERED else found.selection.evidence[:NEAREST]
+        citations = build_citations(db, evidence, found.articles, answer_type.expected(resolved), resolved)
+        answer_text = extractive_text([c.quote for c in citations])
+        order = date_order(resolved, citations, found.named)
+        if order:
+            answer_text = f"{order} {answer_text}"
+        if kind == ANSWERED:
+            written = self._llm_write(resolved, citations)
+            if written:
+                answer_text, citations = written
+        else:
+            answer_text = f"{NOT_STATED_LEAD} {answer_text}"
+        timings["compose"] = round((time.perf_counter() - t) * 1000, 2)
+        timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
+        return Answer(question=text, text=answer_text, citations=citations, timings=timings,
+                      resolved_question=resolved, kind=kind, confidence=round(confidence, 4))
+
+    def find_evidence(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Findings:
+        """Retrieve, select the best evidence for a (resolved) question and measure it: everything the gate
+        decides from, and the reason when nothing in the library is about the question.
+
+            found = assistant.find_evidence("What did Pritzker complain about?")
+            found.selection.how, found.signals.coverage
+        """
+        t0 = time.perf_counter()
         timings: dict[str, float] = {}
-
-        def lap(name: str, since: float) -> float:
-            now = time.perf_counter()
-            timings[name] = round((now - since) * 1000, 2)
-            return now
-
-        intent = parse_question(resolved)
-        missing = self._unknown_names(resolved, intent)
+        intent = parse_question(question)
+        names = question_names(question, intent)
+        missing = self._unknown_name(names)
         if missing:
-            return self._abstain(text, resolved, timings, t0, f"No article mentions {missing}.")
+            return Findings(question, timings, why_not_found=f"No article mentions {missing}.")
         # BM25 needs no vector: it runs in a worker thread while the question is embedded on one core
         # (SQLite and torch both release the GIL), so "retrieve" below is only what remains after the
         # embedding. MultiHop-RAG query() p50 on 2 cores: 46 ms on all cores, 37 ms so (bench/query.py).
-        keyword = self._keyword_pool.submit(self.retriever.keyword_hits, resolved, filters)
-        vector = self.embedder.encode([resolved], threads=1)[0]
-        t = lap("embed", t0)
+        keyword = self._keyword_pool.submit(self.retriever.keyword_hits, question, filters)
+        vector = self.embedder.encode([question], threads=1)[0]
+        t = time.perf_counter()
+        timings["embed"] = round((t - t0) * 1000, 2)
         hits = keyword.result()
-        passages, best = self.retriever.retrieve(resolved, vector, filters, keyword=hits)
-        t = lap("retrieve", t)
-        if not passages or (best < self.retriever.config.min_similarity and intent is None):
-            return self._abstain(text, resolved, timings, t0)
+        passages, best = self.retriever.retrieve(question, vector, filters, keyword=hits)
+        timings["retrieve"] = round((time.perf_counter() - t) * 1000, 2)
+        t = time.perf_counter()
+        if not passages:
+            return Findings(question, timings, why_not_found="")
         db = self.library.connect()
-        article_ids = list(dict.fromkeys(p.article_id for p in passages))
-        articles = load_articles(db, article_ids)
+        articles = load_articles(db, list(dict.fromkeys(p.article_id for p in passages)))
+        passages = [p for p in passages if p.article_id in articles]
+        years = YEAR.findall(question)
+        if years:
+            # A year the question names must be one the evidence is about: in its text or its article's date.
+            passages = [p for p in passages if all(y in articles[p.article_id].text or
+                                                   (articles[p.article_id].date or "").startswith(y) for y in years)]
+            if not passages:
+                return Findings(question, timings, why_not_found=f"No article found covers {' or '.join(years)}.")
         # Who speaks matters only to "what did X say" and "who said '...'" questions; attributing
         # every sentence of eight articles is a third of the selection time on the others.
-        attributed = intent is not None or quoted_claim(resolved) is not None
+        attributed = intent is not None or quoted_claim(question) is not None
         sentences = load_sentences(db, list(articles), {k: a.text for k, a in articles.items()}, speakers=attributed)
-        evidence = select(without_names(resolved, hits.named), intent, [p for p in passages if p.article_id in articles],
-                          sentences, top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage)
-        t = lap("select", t)
-        if not evidence:
-            return self._abstain(text, resolved, timings, t0)
-        citations = build_citations(db, evidence, articles)
-        answer_text = extractive_text([c.quote for c in citations])
-        written = self._llm_write(resolved, citations)
-        if written:
-            answer_text, citations = written
-        lap("compose", t)
-        timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
-        return Answer(question=text, text=answer_text, citations=citations, timings=timings,
-                      resolved_question=resolved)
+        reports = {aid: a.source for aid, a in articles.items() if a.source in hits.named}
+        selection = select(without_names(question, hits.named), intent, passages, sentences,
+                           top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage,
+                           reports=reports, similarity=self._similarity(vector))
+        timings["select"] = round((time.perf_counter() - t) * 1000, 2)
+        # Nothing is about the question when no sentence shares its words, or when the passages are far from it
+        # in meaning and no sentence holds the share of its words that would answer.
+        far = best < self.retriever.config.min_similarity and intent is None
+        if not selection.evidence or (far and selection.coverage < self.retriever.config.min_coverage):
+            return Findings(question, timings, why_not_found="")
+        return Findings(question, timings, selection, measure(question, selection, names, best, articles), articles,
+                        named=hits.named)
+
+    def _similarity(self, question_vector):
+        """Cosines of texts to the question (or to another text), for evidence selection by meaning."""
+        def similarity(texts, about=None):
+            target = question_vector if about is None else self.embedder.encode([about], threads=1)[0]
+            return self.embedder.encode(list(texts), threads=1) @ target
+        return similarity
 
     def retrieve(self, question: str, top_k: int = 10, filters: Filters | None = None) -> list[RankedPassage]:
         """The fused passage ranking alone (no answer), for retrieval metrics and debugging.
@@ -174,15 +280,8 @@ class Assistant:
                               articles[p.article_id].source, articles[p.article_id].date, p.text, p.start, p.end,
                               p.score) for p in passages if p.article_id in articles]
 
-    def _unknown_names(self, question: str, intent) -> str | None:
+    def _unknown_name(self, names: Sequence[str]) -> str | None:
         """A name the question relies on that no article contains (checked in the keyword index)."""
-        names = []
-        if intent is not None:
-            names.append(intent.person)
-        words = re.findall(r"[^\W\d_][\w'’\-]*", question)
-        for i, w in enumerate(words[1:], 1):
-            if w[:1].isupper() and len(w) > 2 and content_words(w) and not (intent and w in intent.person):
-                names.append(w)
         db = self.library.connect()
         for name in names:
             surname = (name_tokens(name) or content_words(name) or [""])[-1]
@@ -193,6 +292,7 @@ class Assistant:
         return None
 
     def _abstain(self, question: str, resolved: str, timings: dict, t0: float, why: str = "") -> Answer:
+        """A "not found" answer: why, when known, and what the library covers instead."""
         timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
         text = f"{NOT_FOUND} {why + ' ' if why else ''}They cover: {self.coverage()}"
         return Answer(question=question, text=text, abstained=True, timings=timings, resolved_question=resolved)

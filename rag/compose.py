@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
+from rag import answer_type
 from rag.evidence import Evidence, answer_sentence, load_sentences, near_duplicate
 from rag.types import Citation, SyndicatedCopy
 
@@ -50,17 +52,21 @@ def syndicated_copies(db, article: ArticleRow, quote: str) -> tuple[SyndicatedCo
     return tuple(copies)
 
 
-def build_citations(db, evidence: Sequence[Evidence], articles: dict[str, ArticleRow]) -> tuple[Citation, ...]:
-    """Numbered citations 1..n, one per evidence unit, quote == article.text[start:end]."""
+def build_citations(db, evidence: Sequence[Evidence], articles: Mapping[str, ArticleRow], kind: str | None = None,
+                    question: str = "") -> tuple[Citation, ...]:
+    """Numbered citations 1..n, one per evidence unit, quote == article.text[start:end]; where the question
+    asks for a `kind` of answer (`rag.answer_type`), the words of the quote that give it are its highlight."""
     out = []
     for n, e in enumerate(evidence, 1):
         first, last = e.sentences[0], e.sentences[-1]
         a = articles[first.article_id]
         quote = a.text[first.start:last.end]
+        span = answer_type.find(quote, kind, question)
         out.append(Citation(
             number=n, article_id=a.id, title=a.title, source=a.source, date=a.date, quote=quote,
             passage=_passage(db, e), start=first.start, end=last.end,
             score=round(e.score, 4), also_in=syndicated_copies(db, a, quote),
+            highlight=(first.start + span[0], first.start + span[1]) if span else None,
         ))
     return tuple(out)
 
@@ -78,3 +84,34 @@ def _passage(db, e: Evidence) -> str:
 def extractive_text(quotes: Sequence[str]) -> str:
     """The answer: each quote as a sentence followed by its marker."""
     return " ".join(f"{answer_sentence(q)} [{n}]" for n, q in enumerate(quotes, 1))
+
+
+ORDER_QUESTION = re.compile(r"\b(before|after|earlier|later|prior to|preced\w*|follow\w*|first|sooner)\b", re.I)
+
+
+def date_order(question: str, citations: Sequence[Citation], named: Sequence[str]) -> str | None:
+    """For a question that asks which of several reports came first, their order by publication date, as a
+    sentence citing them: metadata, never a guess. None when the question does not ask, or the cited
+    articles of the publishers it names lack dates.
+
+        >>> c = [Citation(1, "a", "T1", "The Verge", "2023-10-03", "q", "p", 0, 1, 1.0),
+        ...      Citation(2, "b", "T2", "TechCrunch", "2023-10-05", "q", "p", 0, 1, 1.0)]
+        >>> date_order("Did TechCrunch report it after The Verge?", c, ["TechCrunch", "The Verge"])
+        "By publication date, The Verge's report (2023-10-03) came before TechCrunch's (2023-10-05). [1][2]"
+    """
+    if not ORDER_QUESTION.search(question) or len(named) < 2:
+        return None
+    first_of = {}
+    for c in citations:
+        if c.source in named and c.date and c.source not in first_of:
+            first_of[c.source] = c
+    if len(first_of) < 2:
+        return None
+    ordered = sorted(first_of.values(), key=lambda c: c.date)
+    marks = "".join(f"[{c.number}]" for c in ordered)
+    if ordered[0].date == ordered[-1].date:
+        return (f"By publication date, the reports of {' and '.join(c.source for c in ordered)} came out the same "
+                f"day ({ordered[0].date}). {marks}")
+    steps = " came before ".join(f"{c.source}'s" + (" report" if i == 0 else "") + f" ({c.date})"
+                                 for i, c in enumerate(ordered))
+    return f"By publication date, {steps}. {marks}"

@@ -18,14 +18,22 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
+from rag import answer_type
 from rag.retrieve import Passage, content_words, fast_fold
 from rag.speakers import (HONORIFICS, OPEN_QUOTES, Intent, Speaker, attribute, name_tokens, opens_quote, quoted_claim,
                           same_person)
 
-NUMERIC_QUESTION = re.compile(r"\b(how (many|much|long|far|old)|what (number|percentage|share|amount)|when|what year)\b", re.I)
-NUMBER = re.compile(r"\d")
+# A sentence that holds the kind of answer the question asks for (a number, a date, a name: `rag.answer_type`)
+# gains this much coverage: half the weight of a typical second question word.
+TYPE_BONUS = 0.15
+NEAREST = 3  # sentences shown when none answers ("not stated directly")
+# When words alone find no answer, this many of the best sentences by words are compared with the question by
+# meaning (the embedding model): enough to hold a paraphrase's sentence, which still shares a name or two.
+SEMANTIC_CANDIDATES = 8
+# (texts, about) -> the cosine of each text to `about`, or to the question when `about` is None
+Similarity = Callable[[Sequence[str], str | None], Sequence[float]]
 # "By how much did arrests rise from July?": news reports give the level, then the change in the next sentence
 # ("... 181,509 arrests throughout August. Those figures have gone up by 37 percent from July ...").
 CHANGE_QUESTION = re.compile(r"\bby how much\b|\bhow much (did|has|have|had|was|were|will)\b.*\b(rise|rose|risen|grow|grew|"
@@ -189,40 +197,141 @@ def _units(sents: list[Sentence]) -> list[list[Sentence]]:
     return units
 
 
+@dataclass
+class Selection:
+    """What evidence selection found, and how: the gate in `rag.answerability` decides from it whether it answers.
+
+    `how` is "source" (who said a quoted claim), "speech" (what a named person said), "sentence" (one sentence
+    holds at least `min_coverage` of the question's words), "cover" (several sentences do together), or
+    "nearest" (none does: the closest sentences, for a "not stated directly" answer), or "unattributed" (the
+    question asks what a named person said, or who said a quoted claim, and no sentence gives that person's
+    words or the claim's speaker: never an answer, only the closest sentences); `evidence` is empty only
+    when no retrieved sentence shares a word with the question. `coverage` is the share of the question's
+    rarity-weighted words the best unit holds, `set_coverage` the share all chosen units hold together.
+    """
+
+    evidence: list[Evidence]
+    how: str
+    coverage: float = 0.0
+    set_coverage: float = 0.0
+    semantic: float | None = None  # cosine of the first unit to the question, when words alone did not answer
+
+    @property
+    def confident(self) -> bool:
+        return self.how not in ("nearest", "unattributed") and bool(self.evidence)
+
+
 def select(question: str, intent: Intent | None, passages: Sequence[Passage],
            sentences: dict[str, list[Sentence]], top_k: int, min_ratio: float = 0.6,
-           min_coverage: float = 0.4) -> list[Evidence]:
-    """The smallest set of evidence units that answers, best first; empty when nothing answers.
+           min_coverage: float = 0.4, reports: Mapping[str, str] | None = None,
+           similarity: Similarity | None = None) -> Selection:
+    """The smallest set of evidence units that answers, best first, or the closest sentences when none does.
 
-    Outside "what did X say" questions, the best sentence must hold at least `min_coverage`
-    of the question's words (weighted by rarity), or nothing is taken to answer.
+    Outside "what did X say" questions, a sentence that holds at least `min_coverage` of the question's words
+    (weighted by rarity) answers, or several that together do; otherwise the `NEAREST` best are returned as
+    "nearest". A "what did X say" question with nothing by X on the topic falls back to the same search.
+    `reports` maps the article ids of each publisher a question names to that publisher: a question about
+    several reports is answered with the best sentence of each. With `similarity`, a question words alone do
+    not answer is tried by meaning: the person's own sentences for "what did X say", else the best sentences by
+    words, ordered by their cosine to the question (`Selection.semantic`), so a paraphrase ("complain" for
+    "wrote a letter … untenable") finds its sentence and the gate can weigh how close it is.
     """
     pool = _candidates(passages, sentences)
     if not pool:
-        return []
+        return Selection([], "nearest")
     idf = _idf(pool)
+    terms = stems(question)
     claim = quoted_claim(question)
     if claim is not None:
-        return _select_source(claim, pool, sentences)
-    if intent is not None:
-        return _select_speech(intent, pool, sentences, idf, top_k)
-    terms = stems(question)
-    numeric = bool(NUMERIC_QUESTION.search(question))
+        found = _select_source(claim, pool, sentences)
+        if found:
+            return Selection(found, "source", 1.0, 1.0)
+    elif intent is not None:
+        found = _select_speech(intent, pool, sentences, idf, top_k)
+        if found:
+            return Selection(found, "speech", max(e.topical for e in found), _union_coverage(terms, found, idf))
+        said = [s for s in pool if any(same_person(intent.person, sp.name) for sp in s.speakers)]
+        said = sorted(said, key=_rank_bonus, reverse=True)[:SEMANTIC_CANDIDATES]  # from the best ranked passages
+        if said and similarity is not None:
+            # All of them are the person's: which is about the topic is the question.
+            return _by_meaning([Evidence([s], 0.0) for s in said], "speech", terms, idf, similarity,
+                               about=intent.topic)
+    kind = answer_type.expected(question)
+    plural = answer_type.asks_for_several(question)
     scored = []
     for s in pool:
         cover = _coverage(terms, s.stems, idf)
         if cover <= 0:
             continue
-        # A number is half the answer to "how many / how long" questions.
-        cover += 0.15 if numeric and NUMBER.search(s.text) else 0.0
+        cover += TYPE_BONUS * min(2, answer_type.count(s.text, kind, question, plural))
         scored.append(Evidence([s], cover + 0.15 * _rank_bonus(s), cover))
     if not scored:
-        return []
-    if max(e.topical for e in scored) >= min_coverage:
-        chosen = _pick(scored, top_k, min_ratio)
+        return Selection([], "nearest")
+    best = max(e.topical for e in scored)
+    if best >= min_coverage:
+        chosen, how = _pick(scored, top_k, min_ratio), "sentence"
     else:
-        chosen = _cover(terms, scored, idf, top_k, min_coverage)
-    return _with_changes(chosen, sentences) if CHANGE_QUESTION.search(question) else chosen
+        chosen, how = _cover(terms, scored, idf, top_k, min_coverage), "cover"
+        if not chosen:
+            chosen, how = _pick(scored, NEAREST, min_ratio), "nearest"
+    if claim is not None or (intent is not None and not any(_names_on_topic(intent, e) for e in chosen)):
+        # A quoted claim with no speaker found does not say who said it; for "What did X say/propose about Y"
+        # with nothing of X's on Y, only a sentence naming X and holding Y's head word may answer.
+        how = "unattributed"
+    if how in ("nearest", "cover") and similarity is not None:
+        by_words = sorted(scored, key=lambda e: -e.score)[:SEMANTIC_CANDIDATES]
+        return _by_meaning(by_words, "unattributed" if how == "unattributed" else "nearest", terms, idf, similarity,
+                           best)
+    if reports and len(set(reports.values())) >= 2:
+        chosen = _one_per_report(chosen, scored, reports)
+    if CHANGE_QUESTION.search(question):
+        chosen = _with_changes(chosen, sentences)
+    return Selection(chosen, how, best, _union_coverage(terms, chosen, idf))
+
+
+def _by_meaning(units: list[Evidence], how: str, terms: set[str], idf: dict[str, float], similarity: Similarity,
+                coverage: float | None = None, about: str | None = None) -> Selection:
+    """The units ordered by their cosine to the question (or to `about`), the closest `NEAREST` kept."""
+    cosines = list(similarity([e.text for e in units], about))
+    ranked = sorted(zip(cosines, units), key=lambda cu: -cu[0])
+    chosen: list[Evidence] = []
+    for cosine, e in ranked:
+        if len(chosen) >= NEAREST:
+            break
+        if not any(near_duplicate(e.text, c.text) for c in chosen):
+            e.score = cosine
+            chosen.append(e)
+    top = max((_coverage(terms, e.first.stems, idf) for e in chosen), default=0.0)
+    return Selection(chosen, how, top if coverage is None else coverage, _union_coverage(terms, chosen, idf),
+                     semantic=ranked[0][0] if ranked else None)
+
+
+def _one_per_report(chosen: list[Evidence], scored: list[Evidence], reports: Mapping[str, str]) -> list[Evidence]:
+    """`chosen`, with the best scored unit of each named publisher that has none in it, in the question's order."""
+    have = {reports.get(e.first.article_id) for e in chosen}
+    for source in dict.fromkeys(reports.values()):
+        if source in have:
+            continue
+        best = max((e for e in scored if reports.get(e.first.article_id) == source and e not in chosen),
+                   key=lambda e: e.score, default=None)
+        if best is not None:
+            chosen = chosen + [best]
+    return chosen
+
+
+def _names_on_topic(intent: Intent, unit: Evidence) -> bool:
+    head = topic_head(intent.topic or "")
+    return same_person_named(intent.person, unit.text) and (head is None or head in unit.first.stems)
+
+
+def same_person_named(person: str, text: str) -> bool:
+    """True when `text` names `person` (by the last word of their name, accent and case folded)."""
+    tokens = name_tokens(person)
+    return bool(tokens) and tokens[-1] in set(re.findall(r"\w+", fast_fold(text)))
+
+
+def _union_coverage(terms: set[str], chosen: Sequence[Evidence], idf: dict[str, float]) -> float:
+    return _coverage(terms, set().union(*(s.stems for e in chosen for s in e.sentences)), idf)
 
 
 def _with_changes(chosen: list[Evidence], sentences: dict[str, list[Sentence]]) -> list[Evidence]:

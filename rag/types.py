@@ -75,6 +75,16 @@ class Citation:
     end: int
     score: float
     also_in: tuple[SyndicatedCopy, ...] = ()
+    # [start, end) in the article of the words that answer the question (a name, number, date or role inside
+    # the quote), when the question asks for one and the quote gives it; bold in Markdown, marked in the chat.
+    highlight: tuple[int, int] | None = None
+
+    def quote_parts(self) -> tuple[str, str, str]:
+        """The quote split around its highlight: (before, highlighted, after); the middle is "" without one."""
+        if self.highlight is None or not (self.start <= self.highlight[0] < self.highlight[1] <= self.end):
+            return self.quote, "", ""
+        a, b = self.highlight[0] - self.start, self.highlight[1] - self.start
+        return self.quote[:a], self.quote[a:b], self.quote[b:]
 
 
 @dataclass(frozen=True)
@@ -90,13 +100,26 @@ class Filters:
         return not (self.sources or self.article_ids or self.date_from or self.date_to)
 
 
+ANSWERED = "answered"  # the cited sentences answer the question
+NOT_STATED = "not_stated"  # the library is about the question, but no sentence states the answer: the closest ones
+NOT_FOUND = "not_found"  # nothing in the library is about the question
+ANSWER_KINDS = (ANSWERED, NOT_STATED, NOT_FOUND)
+NOT_STATED_LEAD = "Your articles do not state this directly. The closest passages:"  # opens a not_stated text
+
+
 @dataclass(frozen=True)
 class Answer:
     """What `rag.query` returns.
 
-    `text` carries [n] markers that index into `citations` (1-based).
-    When `abstained` is true, `citations` is empty and `text` says what the
-    library does cover instead.
+    `text` carries [n] markers that index into `citations` (1-based). `kind` is one of three outcomes:
+    `"answered"`; `"not_stated"`, when the articles are about the question but none states the answer: the
+    citations are then the closest sentences, labelled so in `text`; `"not_found"`, when nothing in the library
+    is about it: no citations, and `text` says what the library covers. `abstained` is true unless answered.
+    `confidence` is the answerability gate's calibrated probability that the cited sentences answer
+    (`rag.answerability`), None when the gate did not run.
+
+        >>> Answer(question="q", text="Nothing.", abstained=True).kind
+        'not_found'
     """
 
     question: str
@@ -106,6 +129,15 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     resolved_question: str | None = None  # the question after follow-up resolution
     error: str | None = None  # a one-line message when the question could not be asked
+    kind: str = ""  # one of ANSWER_KINDS; left empty, it follows `abstained`
+    confidence: float | None = None
+
+    def __post_init__(self):
+        if not self.kind:
+            object.__setattr__(self, "kind", NOT_FOUND if self.abstained else ANSWERED)
+        elif self.kind not in ANSWER_KINDS:
+            raise ValueError(f"Answer.kind must be one of {', '.join(ANSWER_KINDS)}, not {self.kind!r}")
+        object.__setattr__(self, "abstained", self.kind != ANSWERED)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -117,11 +149,12 @@ class Answer:
         """The answer followed by its numbered sources, ready to paste."""
         lines = [self.text]
         if self.citations:
-            lines += ["", "**Sources**", ""]
+            lines += ["", "**Closest passages**" if self.kind == NOT_STATED else "**Sources**", ""]
             for c in self.citations:
                 meta = ", ".join(x for x in (c.source, c.date) if x)
                 head = f"[{c.number}] *{c.title}*" + (f" ({meta})" if meta else "")
-                lines.append(f"{head}: “{c.quote}”")
+                before, marked, after = c.quote_parts()
+                lines.append(f"{head}: “{before}" + (f"**{marked}**" if marked else "") + f"{after}”")
                 if c.also_in:
                     copies = "; ".join(
                         f"*{k.title}*" + (f" ({k.source})" if k.source else "") for k in c.also_in

@@ -16,10 +16,11 @@ import html
 import re
 from typing import Iterable
 
-from rag.types import Answer, Citation
+from rag.types import NOT_STATED, NOT_STATED_LEAD, Answer, Citation
 
 MARKER = re.compile(r"\[(\d+)\]")
 NOT_FOUND = "Not found in your articles"
+NOT_STATED_HEAD = "Not stated directly in your articles"
 
 
 def _e(value: object) -> str:
@@ -56,6 +57,12 @@ def _passage_html(c: Citation) -> str:
     return f"{_e(before)}<mark>{_e(c.quote)}</mark>{_e(after)}".replace("\n", "<br>")
 
 
+def _quote_html(c: Citation) -> str:
+    """The quote, escaped, with the words that answer the question (its highlight) in <mark>."""
+    before, marked, after = c.quote_parts()
+    return _e(before) + (f'<mark class="nr-hl">{_e(marked)}</mark>' if marked else "") + _e(after)
+
+
 def _source_html(c: Citation, uid: str) -> str:
     also = ""
     if c.also_in:
@@ -72,7 +79,7 @@ def _source_html(c: Citation, uid: str) -> str:
         f'<div class="nr-head"><cite class="nr-title">{_e(c.title)}</cite>'
         + (f' <span class="nr-meta">{meta}</span>' if meta else "")
         + "</div>"
-        f'<blockquote class="nr-quote">{_e(c.quote)}</blockquote>'
+        f'<blockquote class="nr-quote">{_quote_html(c)}</blockquote>'
         f"{also}"
         f'<details class="nr-details"><summary>Show passage</summary>'
         f'<div class="nr-passage">{_passage_html(c)}</div></details>'
@@ -91,12 +98,20 @@ def answer_html(answer: Answer, uid: str, coverage: str = "") -> str:
             '<div class="nr-answer nr-error"><strong>Could not answer.</strong>'
             f"<p>{_e(answer.error)}</p></div>"
         )
+    numbers = {c.number for c in answer.citations}
+    sources = "".join(_source_html(c, uid) for c in answer.citations)
+    if answer.kind == NOT_STATED and answer.citations:
+        # The closest sentences, not an answer: said first, in a calm style of its own.
+        rest = " ".join(answer.text.replace(NOT_STATED_LEAD, "").split())
+        return (
+            f'<div class="nr-answer nr-not-stated"><strong>{NOT_STATED_HEAD}.</strong>'
+            f'{_linked_text(rest, numbers, uid)}'
+            f'<div class="nr-sources-label">Closest passages</div><ol class="nr-sources">{sources}</ol></div>'
+        )
     if answer.abstained or not answer.citations:
         text = answer.text.strip() or (f"Your library covers: {coverage}" if coverage else "")
         body = "".join(f"<p>{_e(p.strip())}</p>" for p in re.split(r"\n\s*\n", text) if p.strip())
         return f'<div class="nr-answer nr-abstained"><strong>{NOT_FOUND}.</strong>{body}</div>'
-    numbers = {c.number for c in answer.citations}
-    sources = "".join(_source_html(c, uid) for c in answer.citations)
     return (
         f'<div class="nr-answer">{_linked_text(answer.text, numbers, uid)}'
         f'<div class="nr-sources-label">Sources</div><ol class="nr-sources">{sources}</ol></div>'
@@ -185,6 +200,9 @@ details.nr-details summary { cursor: pointer; font-size: .85em; color: var(--col
   background: var(--background-fill-secondary, #f7f7f7); }
 .nr-passage mark, .nr-answer mark { background: #ffe066; color: #111; padding: 0 1px; border-radius: 2px; }
 .nr-abstained { border-left: 4px solid #9ca3af; padding-left: .6em; }
+.nr-not-stated { border-left: 4px solid #93c5fd; padding-left: .6em; }
+.nr-not-stated > strong { display: block; margin-bottom: .2em; color: #1e40af; }
+mark.nr-hl { background: #fde68a; color: inherit; font-style: normal; font-weight: 600; padding: 0 1px; }
 .nr-abstained strong { display: block; margin-bottom: .3em; }
 .nr-error { border-left: 4px solid #dc2626; padding-left: .6em; }
 .nr-streaming { opacity: .85; }

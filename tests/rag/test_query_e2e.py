@@ -75,15 +75,37 @@ def test_quote_question(seeds_index):
     assert all("Obrador" not in c.quote for c in answer.citations)
 
 
-@pytest.mark.parametrize("question", [
-    "What did Justin Trudeau say about dairy tariffs?",
-    "What did López Obrador say about firearms?",
+@pytest.mark.parametrize("question, why", [
+    ("What did Justin Trudeau say about dairy tariffs?", "No article mentions Justin Trudeau."),
+    ("How many migrants crossed the border in 2031?", "No article found covers 2031."),
+    ("What is the capital of Australia?", ""),
 ])
-def test_unanswerable_questions_abstain(seeds_index, question):
+def test_questions_nothing_is_about_are_not_found(seeds_index, question, why):
     answer = query(question, index=seeds_index)
-    assert answer.abstained and not answer.citations and answer.error is None
+    assert answer.kind == "not_found" and answer.abstained and not answer.citations and answer.error is None
     assert answer.text.startswith("I could not find this in your articles.") and "They cover:" in answer.text
-    assert "[1]" not in answer.text
+    assert why in answer.text and "[1]" not in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "What did López Obrador say about firearms?",  # he is quoted, never on firearms
+    "What did Blinken say about the weather?",
+])
+def test_questions_the_articles_are_near_but_do_not_answer_get_the_closest_passages(seeds_index, question):
+    answer = query(question, index=seeds_index)
+    assert answer.kind == "not_stated" and answer.abstained and answer.error is None
+    assert answer.text.startswith("Your articles do not state this directly. The closest passages:")
+    assert 1 <= len(answer.citations) <= 3 and "[1]" in answer.text
+    markdown = answer.to_markdown()
+    assert "**Closest passages**" in markdown and "**Sources**" not in markdown
+    assert '"kind": "not_stated"' in answer.to_json()
+
+
+def test_a_question_asking_for_a_number_highlights_it(seeds_index):
+    answer = query("How many asylum applications is Mexico processing each year?", index=seeds_index)
+    assert answer.kind == "answered" and 0 < answer.confidence <= 1
+    before, marked, after = answer.citations[0].quote_parts()
+    assert marked == "140,000" and f"**{marked}**" in answer.to_markdown()
 
 
 def test_follow_up_is_resolved_against_history(seeds_index):

@@ -61,3 +61,22 @@ def test_an_upload_report_says_which_files_share_an_earlier_name():
     out = render.upload_report_html(1, 0, 0, [], [("notes.txt", HOSTILE)])
     assert "<code>notes.txt</code> is a different file from the earlier <code>notes.txt</code>" in out
     assert "both are kept" in out and "<script" not in out
+
+
+def test_not_stated_answers_have_their_own_calm_look_and_list_the_closest_passages():
+    from rag.types import NOT_STATED_LEAD
+
+    answer = Answer("q", f"{NOT_STATED_LEAD} The pier opens in May. [1]", kind="not_stated",
+                    citations=(_citation(1, "The pier opens in May.", "The pier opens in May."),))
+    out = render.answer_html(answer, uid="u3")
+    assert 'class="nr-answer nr-not-stated"' in out and "Not stated directly in your articles." in out
+    assert "Closest passages" in out and NOT_STATED_LEAD not in out and 'href="#nr-u3-1"' in out
+    assert "nr-abstained" not in out
+
+
+def test_the_words_that_answer_are_marked_inside_the_quote():
+    quote = "The port handled <b>1.2 million</b> containers."
+    at = quote.index("1.2")
+    c = _citation(1, quote, quote, highlight=(at - 3, at + 15))
+    out = render.answer_html(Answer("How many containers?", "x [1]", citations=(c,)), uid="u4")
+    assert 'handled <mark class="nr-hl">&lt;b&gt;1.2 million&lt;/b&gt;</mark> containers' in out  # escaped too

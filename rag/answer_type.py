@@ -1,0 +1,156 @@
+"""What kind of answer a question asks for, and the span of a sentence that gives it.
+
+who → a person (for "who is X", the role written next to X's name); how many / how much → a number; when → a
+date; where → a place. `expected` reads the question, `find` locates the answering span in a sentence (offsets
+into the sentence): the answer highlights it, and the answerability gate counts whether there is one.
+
+    >>> expected("How many migrants crossed in September?"), expected("Who is Mexico's security secretary?")
+    ('number', 'person')
+    >>> count("The US officials — Antony Blinken, Alejandro Mayorkas and Merrick Garland — met.", "person",
+    ...       "Which US officials met?", several=True)
+    3
+    >>> s = "Mexico was processing 140,000 asylum applications a year."
+    >>> s[slice(*find(s, "number", "How many asylum applications?"))]
+    '140,000'
+    >>> s = "Mexico's security secretary, Rosa Icela Rodríguez, attended."
+    >>> s[slice(*find(s, "person", "who is rosa icela rodriguez"))]
+    "Mexico's security secretary, Rosa Icela Rodríguez"
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import fold
+
+MONTH_NAMES = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+               r"Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.")
+WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+
+QUESTION_KINDS = (  # the first row whose pattern matches the question decides
+    ("date", re.compile(r"\b(when|what (year|date|day|month|time)|which (year|date|day|month)|since when)\b", re.I)),
+    ("number", re.compile(r"\b(how (many|much|long|far|old|often)|what (number|percentage|share|amount|proportion|"
+                          r"price|cost|figure|total)|by how much)\b", re.I)),
+    ("person", re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?(who|whom|whose)\b|\bwhich (\w+ )?(officials?|people|"
+                          r"persons?|leaders?|ministers?|secretar(y|ies)|members?|executives?|players?|officers?|"
+                          r"politicians?|lawmakers?|senators?|judges?|founders?|ceos?)\b", re.I)),
+    ("place", re.compile(r"^\W*(?:and\s+)?where\b|\bwhich (country|countries|city|cities|state|states|region|place)\b",
+                         re.I)),
+)
+
+NUMBER_SPAN = re.compile(
+    r"(?:(?:US|U\.S\.|C|A)?[$€£¥])?\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|trillion|thousand))?"
+    r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"dozens?|hundreds|thousands|millions|half|double|triple)\b(?:[\s-]+(?:million|billion|thousand|hundred))?", re.I)
+DATE_SPAN = re.compile(
+    rf"\b(?:(?:{MONTH_NAMES})\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?|\d{{1,2}}\s+(?:{MONTH_NAMES})(?:\s+\d{{4}})?"
+    rf"|(?:{MONTH_NAMES})(?:\s+\d{{4}})?|(?:last|next|this)\s+(?:week|month|year|{WEEKDAYS})|(?:{WEEKDAYS})"
+    rf"|(?:19|20)\d{{2}}|yesterday|today|tomorrow)\b")
+# A capitalised run of two to four words, e.g. "Rosa Icela Rodríguez", allowing particles ("de", "van").
+NAME_SPAN = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:de |del |la |van |von |bin |al )?[A-Z][\w'’\-]+){1,3}\b")
+PLACE_SPAN = re.compile(r"\b(?:in|at|from|to|near|into)\s+(?:the\s+)?([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){0,3})")
+NOT_NAME_START = frozenset("The A An In On At For But And This That These Those It He She They We Mr Mrs Ms Dr".split())
+WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?P<name>.+?)\s*[?.!]*\s*$", re.I)
+# ", Mexico's foreign minister," / ", the security secretary,": opened by a determiner or a possessive, or closed
+# by a comma.
+APPOSITION = re.compile(r",\s+((?:(?:the|a|an|his|her|its|their)\s+|[A-Z][\w.]*['’]s\s+)[^,;“”\"]{3,60}?(?=[,;.]|$)"
+                        r"|[^,;.“”\"]{3,60}?(?=,))")
+ROLE_BEFORE = re.compile(r"((?:[\w'’.\-]+\s+){0,3}[a-z][\w'’\-]*),\s+$")  # "security secretary, " before the name
+TITLE_BEFORE = re.compile(r"((?:[A-Z][\w'’\-]*\.?\s+){1,6})$")  # "Mexican Foreign Minister " before the name
+
+
+def expected(question: str) -> str | None:
+    """The kind of answer `question` asks for: "person", "number", "date", "place", or None."""
+    for kind, pattern in QUESTION_KINDS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+PLURAL = re.compile(r"\bwhich\s+(?:\w+\s+)?(?:officials|people|persons|leaders|ministers|secretaries|members|"
+                    r"executives|players|officers|politicians|lawmakers|senators|judges|founders|ceos|countries|"
+                    r"cities|states|companies|teams|democrats|republicans)\b|\bwho\s+(?:were|are|else)\b|"
+                    r"\bname\s+(?:the|all)\b", re.I)
+
+
+def asks_for_several(question: str) -> bool:
+    """True for list questions ("Which officials travelled …?", "Who were the …?")."""
+    return bool(PLURAL.search(question))
+
+
+def count(sentence: str, kind: str | None, question: str, several: bool = False) -> int:
+    """How many answers of `kind` the sentence gives: 0 or 1, or for a list question (`several`) the number of
+    distinct names (or other spans) it holds that the question does not."""
+    if kind is None:
+        return 0
+    if not several:
+        return int(find(sentence, kind, question) is not None)
+    found, at = 0, 0
+    while found < 5:
+        span = find(sentence[at:], kind, question)
+        if span is None:
+            break
+        found, at = found + 1, at + span[1]
+    return found
+
+
+def who_is(question: str) -> str | None:
+    """The name a "who is X" question asks about ("who is alicia barcena" -> "alicia barcena")."""
+    m = WHO_IS.match(question)
+    return m.group("name") if m else None
+
+
+def find(sentence: str, kind: str | None, question: str) -> tuple[int, int] | None:
+    """[start, end) in `sentence` of the span that answers a question of `kind`, or None.
+
+    Names and numbers already in the question do not answer it ("How many migrants crossed in 2023?" is not
+    answered by "2023"); for "who is X" the answer is the role written next to X.
+    """
+    if kind is None:
+        return None
+    asked = fold(question)
+
+    def new(m: re.Match, group: int = 0) -> bool:
+        return fold(m.group(group)) not in asked
+
+    if kind == "number":
+        return next(((m.start(), m.end()) for m in NUMBER_SPAN.finditer(sentence) if new(m)), None)
+    if kind == "date":
+        return next(((m.start(), m.end()) for m in DATE_SPAN.finditer(sentence) if new(m)), None)
+    if kind == "place":
+        return next(((m.start(1), m.end(1)) for m in PLACE_SPAN.finditer(sentence) if new(m, 1)), None)
+    subject = who_is(question)
+    if subject:
+        return _role_of(sentence, subject)
+    for m in NAME_SPAN.finditer(sentence):
+        words = m.group().split()
+        if words[0] in NOT_NAME_START or re.fullmatch(MONTH_NAMES, words[0]):
+            continue
+        if not any(fold(w) in asked for w in words):
+            return m.start(), m.end()
+    return None
+
+
+def _role_of(sentence: str, subject: str) -> tuple[int, int] | None:
+    """`subject`'s name in `sentence` with the role written next to it: "Foreign Minister Alicia Bárcena",
+    "Alicia Bárcena, Mexico's foreign minister,"; None when the sentence gives the name alone."""
+    names = subject.split()
+    folded = fold(sentence)  # the same length as the sentence for Latin text, so offsets carry over
+    if not names or len(folded) != len(sentence):
+        return None
+    at = folded.find(fold(names[-1]))
+    if at < 0:
+        return None
+    end = at + len(names[-1])
+    given = folded.rfind(fold(names[0]), 0, at + 1)  # where the name, as the question gives it, starts
+    given = given if given >= 0 else at
+    apposition = APPOSITION.match(sentence, end)
+    if apposition:  # "Alicia Bárcena, Mexico's foreign minister, said"
+        return given, apposition.end(1)
+    before = ROLE_BEFORE.search(sentence[:given])
+    if before:  # "Mexico's security secretary, Rosa Icela Rodríguez"
+        return before.start(1), end
+    title = TITLE_BEFORE.search(sentence[:given])
+    if title:  # "Mexican Foreign Minister Alicia Bárcena"
+        return title.start(1), end
+    return None

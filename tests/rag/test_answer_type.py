@@ -1,0 +1,49 @@
+"""Answer types: what a question asks for, and the span of a sentence that gives it."""
+
+import pytest
+
+from rag.answer_type import asks_for_several, count, expected, find
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How many people crossed?", "number"), ("By how much did prices rise?", "number"),
+    ("When did the talks start?", "date"), ("What year was the fence built?", "date"),
+    ("Who met the minister?", "person"), ("who is jane roe", "person"), ("Which officials travelled?", "person"),
+    ("Where did they meet?", "place"), ("What did the report say about tariffs?", None),
+])
+def test_expected_kind(question, kind):
+    assert expected(question) == kind
+
+
+def span(sentence, question):
+    found = find(sentence, expected(question), question)
+    return sentence[found[0]:found[1]] if found else None
+
+
+def test_numbers_dates_and_names_not_already_in_the_question():
+    assert span("In 2023 the port handled 1.2 million containers.", "How many containers did the port handle in 2023?") \
+        == "1.2 million"
+    assert span("The council voted on March 4, 2024 to close it.", "When did the council vote?") == "March 4, 2024"
+    assert span("Mayor Tindra Oakhollow met Governor Piet Vandermolen.", "Who did Mayor Tindra Oakhollow meet?") \
+        == "Governor Piet Vandermolen"
+    assert span("Nothing was decided.", "How many were decided?") is None
+
+
+@pytest.mark.parametrize("sentence, role", [
+    ("Harbour Minister Ada Quist opened the pier.", "Harbour Minister Ada Quist"),
+    ("Ada Quist, the town's harbour minister, opened the pier.", "Ada Quist, the town's harbour minister"),
+    ("The town's harbour minister, Ada Quist, opened the pier.", "The town's harbour minister, Ada Quist"),
+])
+def test_who_is_finds_the_role_next_to_the_name(sentence, role):
+    assert span(sentence, "who is ada quist") == role
+
+
+def test_a_sentence_that_only_names_the_person_gives_no_role():
+    assert span("Ada Quist opened the pier.", "who is ada quist") is None
+
+
+def test_list_questions_count_every_name():
+    q = "Which officials attended the ceremony?"
+    assert asks_for_several(q) and not asks_for_several("Who attended the ceremony?")
+    assert count("Ada Quist, Bo Lind and Cy Moreau attended.", "person", q, several=True) == 3
+    assert count("Ada Quist attended.", "person", q, several=True) == 1
