@@ -12,7 +12,7 @@ import pytest
 
 from index import IngestBusyError, IngestInputError, ingest, remove, stats
 from rag.settings import Settings
-from rag.store import IndexMismatchError, Library, chroma_collection
+from rag.store import IndexMismatchError, Library, chroma_collection, release_chroma
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -263,3 +263,21 @@ def test_cli_shows_progress_lines_when_not_on_a_terminal(tmp_path, capsys):
     assert main(["index", str(feed), "--index", str(tmp_path / "idx")]) == 0
     err = capsys.readouterr().err.splitlines()
     assert any(line.startswith("indexing: file 1 of 1, feed.jsonl (document 100)") for line in err), err
+
+
+def test_a_swap_cut_short_before_its_commit_point_is_undone_by_the_next_ingest(tmp_path):
+    seed = next(SEEDS.glob("001_*.txt"))
+    settings = settings_for(tmp_path / "idx")
+    ingest([seed], settings)
+    before = counts(settings)
+    index_dir = Path(settings.index_dir)
+    release_chroma(settings)
+    # As a rebuild killed mid-swap leaves it: the old files in .old/, a half-moved new library, no manifest.
+    (index_dir / ".old").mkdir()
+    for name in ("manifest.json", "library.sqlite", "chroma"):
+        (index_dir / name).rename(index_dir / ".old" / name)
+    (index_dir / "library.sqlite").write_bytes(b"half a new library")
+    (index_dir / ".rebuild").mkdir()
+    report = ingest([], settings)
+    assert not report.indexed_anything and counts(settings) == before
+    assert not (index_dir / ".old").exists() and not (index_dir / ".rebuild").exists()
