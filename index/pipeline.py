@@ -318,8 +318,9 @@ def _prepare(doc: RawDocument, library: Library, embedder: Embedder, settings: S
 class _Writer:
     """Embeds prepared articles and stores them, one article's failure failing that article alone.
 
-    Vectors go to Chroma in slices of at most `step` chunks (never more than the client's largest
-    batch), each embedded just before it is written, so a long article never holds all its vectors.
+    The batch's chunks are embedded and written to Chroma in slices of at most `step` (never more
+    than the client's largest write), each slice just before it is written, so a long article never
+    holds all its vectors. A slice that fails is written again article by article, to find whose it was.
     """
 
     def __init__(self, library: Library, collection, embedder: Embedder, settings: Settings,
@@ -331,19 +332,27 @@ class _Writer:
         if not batch:
             return
         regrouped = _assign_groups(batch, self.library)
-        written, dropped = [], []  # dropped: chunk ids of failed articles, whose vectors go again
-        for p in batch:
+        failed: dict[int, Exception] = {}  # position in `batch` -> why
+        stream = [(k, c) for k, p in enumerate(batch) for c in p.chunks]
+        for i in range(0, len(stream), self.step):
+            part = [(k, c) for k, c in stream[i:i + self.step] if k not in failed]
             try:
-                self._write_vectors(p)
-                written.append(p)
-            except Exception as exc:
-                dropped += self._fail(p, exc)
+                self._write_vectors(batch, part)
+            except Exception:
+                for k in dict.fromkeys(k for k, _ in part):
+                    try:
+                        self._write_vectors(batch, [(j, c) for j, c in part if j == k])
+                    except Exception as exc:
+                        failed[k] = exc
+            self._tell(batch, stream[min(i + self.step, len(stream)) - 1])
         db = self.library.connect()
         committed, replaced = [], []
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("UPDATE articles SET grp = ? WHERE id = ?", regrouped)
-            for p in written:
+            for k, p in enumerate(batch):
+                if k in failed:
+                    continue
                 db.execute("SAVEPOINT article")
                 try:
                     replaced += _insert_article(db, p)
@@ -352,40 +361,45 @@ class _Writer:
                 except Exception as exc:
                     db.execute("ROLLBACK TO article")
                     db.execute("RELEASE article")
-                    dropped += self._fail(p, exc)
+                    failed[k] = exc
             db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c.id,) for p in committed for c in p.chunks])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        _delete_vectors(self.library, self.collection, replaced + dropped)
+        for k, exc in failed.items():
+            self.report.failed.append(FileProblem(batch[k].article.path, _reason(exc)))
+        _delete_vectors(self.library, self.collection, replaced + [c.id for k in failed for c in batch[k].chunks])
         for p in committed:
             (self.report.updated if p.replaces else self.report.added).append(p.article.id)
             self.report.chunks += len(p.chunks)
 
-    def _write_vectors(self, p: _Prepared) -> None:
+    def _write_vectors(self, batch: list[_Prepared], part: list[tuple[int, Chunk]]) -> None:
+        """Embed `part` ((position in batch, chunk) pairs) and write it to Chroma, listed in `pending` first."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        a, db, store = p.article, self.library.connect(), ChromaVectorStore(chroma_collection=self.collection)
-        metadata = {"article_id": a.id, "title": a.title, "source": a.source or "", "date": a.date or "",
-                    "date_num": _date_num(a.date)}
-        for i in range(0, len(p.chunks), self.step):
-            part = p.chunks[i:i + self.step]
-            vectors = self.embedder.encode([c.text for c in part], batch_size=self.settings.embed_batch_size)
-            nodes = [TextNode(id_=c.id, text=c.text, embedding=v.tolist(), metadata={**metadata, "chunk_idx": c.index},
-                              relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)})
-                     for c, v in zip(part, vectors)]
-            db.executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)", [(c.id,) for c in part])
-            store.add(nodes)
-            if self.tell and len(p.chunks) > self.step:
-                done = min(i + self.step, len(p.chunks))
-                self.tell(f"{Path(a.path).name}: {done:,} of {len(p.chunks):,} chunks embedded")
+        if not part:
+            return
+        vectors = self.embedder.encode([c.text for _, c in part], batch_size=self.settings.embed_batch_size)
+        nodes = []
+        for (k, c), v in zip(part, vectors):
+            a = batch[k].article
+            nodes.append(TextNode(
+                id_=c.id, text=c.text, embedding=v.tolist(),
+                metadata={"article_id": a.id, "title": a.title, "source": a.source or "", "date": a.date or "",
+                          "date_num": _date_num(a.date), "chunk_idx": c.index},
+                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)},
+            ))
+        self.library.connect().executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)",
+                                           [(c.id,) for _, c in part])
+        ChromaVectorStore(chroma_collection=self.collection).add(nodes)
 
-    def _fail(self, p: _Prepared, exc: Exception) -> list[str]:
-        """Report `p` failed with its reason; return its chunk ids, whose vectors are to be deleted."""
-        self.report.failed.append(FileProblem(p.article.path, _reason(exc)))
-        return [c.id for c in p.chunks]
+    def _tell(self, batch: list[_Prepared], last: tuple[int, Chunk]) -> None:
+        """Progress inside an article longer than one slice."""
+        p = batch[last[0]]
+        if self.tell and len(p.chunks) > self.step:
+            self.tell(f"{Path(p.article.path).name}: {last[1].index + 1:,} of {len(p.chunks):,} chunks embedded")
 
 
 def _insert_article(db, p: _Prepared) -> list[str]:

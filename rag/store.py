@@ -8,6 +8,7 @@ One folder per index:
     <index_dir>/chroma/          the Chroma collection with one vector per chunk
                                  (absent in server mode, where Chroma lives at `chroma_url`)
     <index_dir>/ingest.lock      held by the one ingest allowed at a time
+    <index_dir>/.rebuild/ .old/  only while `rag index --rebuild` builds and swaps (see `index.rebuild`)
 
 SQLite is the commit point. An article exists once its row is in `articles`;
 its vectors are written to Chroma *before* that transaction and readers ignore
@@ -187,7 +188,8 @@ def release_chroma(settings: Settings) -> None:
     """Let go of this process's embedded Chroma for the index folder, whose files are about to move.
 
     chromadb keeps one open system per folder for the life of the process; without this, a later
-    client for the same path would be handed the one still reading the moved files.
+    client for the same path would be handed the one still reading the moved files. Its only public
+    way out, `clear_system_cache()`, forgets every folder's, so this one entry is dropped by hand.
     """
     if settings.chroma_url:
         return

@@ -163,10 +163,14 @@ def test_the_question_shows_as_text_and_loads_nothing(browser, live_app):
         server.shutdown()
 
 
-def _upload(page, path: Path, wait_for: str) -> str:
+def _upload(page, path: Path) -> str:
+    """Add `path` through the page; the text of the new upload report."""
+    report = "document.querySelector('#nr-add-report .nr-upload')"
+    before = page.evaluate(f"() => {report}?.innerText ?? ''")
     page.locator("#nr-files input[type=file]").set_input_files(str(path))
     page.locator("#nr-add").click()
-    page.locator(wait_for).wait_for(timeout=ANSWER_TIMEOUT_MS)
+    page.wait_for_function(f"before => ({report}?.innerText ?? before) !== before", arg=before,
+                           timeout=ANSWER_TIMEOUT_MS)
     return page.locator("#nr-add-report").inner_text()
 
 
@@ -180,9 +184,9 @@ def test_two_files_of_one_name_are_two_articles_and_the_earlier_one_can_be_repla
                       "April, the harbour board announced on Tuesday.\n", encoding="utf-8")
     tab = Page(browser, live_app.url, 1280, 1000)
     page = tab.page
-    assert "Added 1," in _upload(page, first, "#nr-add-report .nr-upload")
+    assert "Added 1," in _upload(page, first)
     page.locator("#nr-library", has_text="Glimmerford library extends its hours").wait_for()
-    report = _upload(page, second, "#nr-add-report .nr-same-name")
+    report = _upload(page, second)
     assert "Added 1, updated 0" in report and "both are kept" in report, report
     page.locator("#nr-library", has_text="Wexcombe market moves to the quay").wait_for()
     assert page.locator("#nr-library", has_text="Glimmerford library extends its hours").count() == 1
