@@ -20,16 +20,18 @@ from tests.eval.harness import assert_meets, run_and_keep
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag"
 
 THRESHOLDS = {  # metric: (bound, "min" or "max")
-    # Measured on this sample with the committed defaults (fp32): hits@4 0.899, hits@10 0.959, mrr@10 0.753,
-    # map@10 0.419; abstention recall 0.516, false abstentions 0.278, citation precision 0.508. Each bound sits
-    # 2-3 points under (retrieval) or 5 points beyond (answers, which swing more on 200 questions).
+    # Retrieval, measured on this sample with the committed defaults (fp32): hits@4 0.899, hits@10 0.959, mrr@10
+    # 0.753, map@10 0.419; each bound 2-3 points under. Answers (three outcomes), measured on the whole dev split
+    # (`rag eval --multihop`, 2026-12-02): null queries not answered 0.953, false "not found" 0.012, key-fact
+    # recall 0.236, citation precision 0.449; bounds well beyond, as 200 questions swing more.
     "hit@4": (0.87, "min"),
     "hit@10": (0.94, "min"),
     "mrr@10": (0.72, "min"),
     "map@10": (0.39, "min"),
-    "abstention_recall": (0.45, "min"),
-    "false_abstention_rate": (0.33, "max"),
-    "citation_precision": (0.45, "min"),
+    "abstention_recall": (0.80, "min"),
+    "false_not_found_rate": (0.05, "max"),
+    "key_fact_recall": (0.17, "min"),
+    "citation_precision": (0.35, "min"),
 }
 
 

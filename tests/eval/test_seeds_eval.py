@@ -14,14 +14,16 @@ from tests.eval.harness import assert_meets, run_and_keep
 GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold" / "seeds.jsonl"
 
 THRESHOLDS = {  # metric: (minimum, or maximum when the second value is "max")
-    # Measured on the seeds (2026-11-30): hit@5 0.959, key-fact recall 0.949, citation precision
-    # 0.918, abstention recall 1.0, false abstentions 0.0. Each bound sits a little under the measurement,
-    # never below the minimum (hit@5 0.95, citation precision 0.9: both at the minimum).
+    # Measured on the seeds (2026-12-02, `rag eval eval/gold/seeds.jsonl`): hit@5 0.959, key-fact recall 0.963,
+    # citation precision 0.917, abstention recall 1.0, answered 0.959 of the answerable, no false "not found".
+    # Each bound sits a little under the measurement, never below the minimum (hit@5 0.95, key-fact recall
+    # 0.95, citation precision 0.9).
     "hit@5": (0.95, "min"),
-    "key_fact_recall": (0.90, "min"),
+    "key_fact_recall": (0.95, "min"),
     "citation_precision": (0.90, "min"),
     "abstention_recall": (0.95, "min"),
-    "false_abstention_rate": (0.03, "max"),
+    "answered_rate": (0.90, "min"),
+    "false_not_found_rate": (0.03, "max"),
 }
 
 
