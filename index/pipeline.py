@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import re
 import time
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from index.chunk import chunk_article
 from index.clean import clean_article
 from index.dedupe import CHUNK_THRESHOLD, best_match, jaccard, shingles, signature
 from index.load import LoadProblem, RawDocument, count_files, load_paths
+from index.pdf import page_starts
 from rag.embedder import Embedder, load_embedder
 from rag.store import (
     ArticleSummary,
@@ -37,6 +39,7 @@ from rag.store import (
     chroma_collection,
     check_manifest,
     expected_manifest,
+    insert_pages,
     list_articles,
     read_manifest,
     with_index_backend,
@@ -112,6 +115,7 @@ class _Prepared:
     sentences: list
     chunks: list[Chunk]
     replaces: str | None  # id of the article row this one updates
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (page, start offset): PDFs only
 
 
 def ingest(
@@ -121,8 +125,12 @@ def ingest(
     progress: Progress | None = None,
     wait: bool = True,
     rebuild: bool = False,
+    loaded: Iterable[RawDocument | LoadProblem] = (),
 ) -> IngestReport:
-    """Index files and folders into the index at `settings.index_dir`; idempotent and incremental."""
+    """Index files and folders into the index at `settings.index_dir`; idempotent and incremental.
+
+    `loaded` are documents read elsewhere (web pages fetched by `index.web`), indexed after the files.
+    """
     began = time.perf_counter()
     paths = [Path(p) for p in paths]
     report = IngestReport()
@@ -132,10 +140,11 @@ def ingest(
         embedder = load_embedder(settings.model, settings.backend)
         library, collection = _open_for_writing(settings, embedder, rebuild)
         _recover_pending(library, collection)
-        total = count_files(paths)
+        loaded = list(loaded)
+        total = count_files(paths) + len(loaded)
         seen_files: set[str] = set()
         batch: list[_Prepared] = []
-        for documents, item in enumerate(load_paths(paths), 1):
+        for documents, item in enumerate(itertools.chain(load_paths(paths), loaded), 1):
             seen_files.add(item.path)
             if progress:  # one JSON file can hold hundreds of articles: count documents too
                 progress(len(seen_files), total, f"{Path(item.path).name} (document {documents})")
@@ -292,7 +301,8 @@ def _prepare(doc: RawDocument, library: Library, embedder: Embedder, settings: S
     # The content hash in chunk ids lets an update's new vectors coexist with the old ones until commit.
     chunks = chunk_article(article.id, article.text, sentences, embedder.count_tokens,
                            settings.chunk_size, settings.chunk_overlap, id_prefix=f"{article.id}-{digest[:8]}")
-    return _Prepared(doc.source_key, article, sentences, chunks, existing["id"] if existing else None)
+    pages = page_starts(doc.text, doc.pages, article.text, sentences) if doc.pages else []
+    return _Prepared(doc.source_key, article, sentences, chunks, existing["id"] if existing else None, pages)
 
 
 def _store(batch: list[_Prepared], library: Library, collection, embedder: Embedder,
@@ -337,6 +347,7 @@ def _store(batch: list[_Prepared], library: Library, collection, embedder: Embed
             db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
                            [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(p.sentences)])
             db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, signature(a.text).tobytes()))
+            insert_pages(db, a.id, p.pages)
             dup_of = _chunk_duplicates(db, p)
             for c in p.chunks:
                 cur = db.execute(

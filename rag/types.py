@@ -75,6 +75,8 @@ class Citation:
     end: int
     score: float
     also_in: tuple[SyndicatedCopy, ...] = ()
+    url: str | None = None  # the article's (canonical) web address, when it came from the web
+    page: int | None = None  # the PDF page the quote begins on
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class Answer:
         if self.citations:
             lines += ["", "**Sources**", ""]
             for c in self.citations:
-                meta = ", ".join(x for x in (c.source, c.date) if x)
+                meta = ", ".join(x for x in (c.source, c.date, f"p. {c.page}" if c.page else None, c.url) if x)
                 head = f"[{c.number}] *{c.title}*" + (f" ({meta})" if meta else "")
                 lines.append(f"{head}: “{c.quote}”")
                 if c.also_in:
