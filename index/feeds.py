@@ -141,7 +141,8 @@ def _update(feed: Feed, library: Library, fetcher: Fetcher, settings: Settings,
             continue  # the same entry twice in one feed
         links_this_run.add(link)
         ids_this_run.add(entry_id)
-        stamp = entry.get("updated") or entry.get("published")
+        # dict.get: feedparser's own get() maps a missing "updated" to "published" with a DeprecationWarning
+        stamp = dict.get(entry, "updated") or dict.get(entry, "published")
         candidates.append((FeedEntry(entry_id, link, stamp), entry))
     known = indexed_links(library, [c[0].link for c in candidates])
     for item, entry in candidates:
@@ -184,6 +185,6 @@ def _fetch_entry(fetcher: Fetcher, item: FeedEntry, entry: dict, *feed_urls: str
     doc = document_from(page, item.link)
     if isinstance(doc, LoadProblem):
         return doc
-    published = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     return replace(doc, author=doc.author or entry.get("author"),
                    date=doc.date or (time.strftime("%Y-%m-%d", published) if published else None))
