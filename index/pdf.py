@@ -1,14 +1,15 @@
 """PDF articles: the text layer by pypdf, page by page, and which page each part of the cleaned text is on.
 
-A PDF's pages are joined with a blank line and their start offsets kept in `RawDocument.pages`. Cleaning
-rejoins wrapped lines and drops boilerplate, so offsets move; `page_starts` finds, for each sentence of the
+A PDF's pages are joined with a line break (so cleaning can rejoin a sentence that runs onto the next page,
+as it rejoins any wrapped line) and their start offsets kept in `RawDocument.pages`. Cleaning rejoins
+wrapped lines and drops boilerplate, so offsets move; `page_starts` finds, for each sentence of the
 cleaned text, where it begins in the raw text (comparing without whitespace, which is all cleaning changes
 inside a kept sentence) and so on which page. A PDF with no text layer (scanned pages) is reported as such:
 there is no OCR here.
 
     >>> from index.pdf import pdf_document
     >>> doc = pdf_document("/x/statement.pdf", open("statement.pdf", "rb").read())
-    >>> doc.pages                     # (0, 1834, 3902): page 2 starts at character 1834 of doc.text
+    >>> doc.pages                     # (0, 1833, 3900): page 2 starts at character 1833 of doc.text
 """
 
 from __future__ import annotations
@@ -52,11 +53,11 @@ def pdf_document(path: str, data: bytes) -> RawDocument | LoadProblem:
     starts, offset = [], 0
     for text in texts:
         starts.append(offset)
-        offset += len(text) + 2
+        offset += len(text) + 1
     meta = reader.metadata
     created = getattr(meta, "creation_date", None) if meta else None
     return RawDocument(
-        source_key=path, path=path, text="\n\n".join(texts), format="pdf",
+        source_key=path, path=path, text="\n".join(texts), format="pdf",
         title=_text(meta.title) if meta else None, author=_text(meta.author) if meta else None,
         date=created.date().isoformat() if created else None, pages=tuple(starts),
     )
@@ -71,7 +72,7 @@ def page_starts(raw_text: str, raw_pages: Sequence[int], text: str,
 
     >>> from rag.text import split_sentences
     >>> clean = "One sentence here. Two on the next page."
-    >>> page_starts("One sentence\\nhere.\\n\\nTwo on the\\nnext page.", [0, 20], clean, split_sentences(clean))
+    >>> page_starts("One sentence\\nhere.\\nTwo on the\\nnext page.", [0, 19], clean, split_sentences(clean))
     [(1, 0), (2, 19)]
     """
     kept = [i for i, ch in enumerate(raw_text) if not ch.isspace() and ch not in _INVISIBLE]

@@ -64,12 +64,15 @@ def _source_html(c: Citation, uid: str) -> str:
             for k in c.also_in
         )
         also = f'<div class="nr-also">also in {copies}</div>'
-    meta = _meta(c.source, c.date)
+    meta = " · ".join(x for x in (_meta(c.source, c.date), f"p. {c.page}" if c.page else "") if x)
+    title = f'<cite class="nr-title">{_e(c.title)}</cite>'
+    if c.url and c.url.lower().startswith(("http://", "https://")):  # never a javascript: or data: link
+        title = f'<a class="nr-link" href="{_e(c.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
     return (
         f'<li class="nr-source" id="nr-{uid}-{c.number}" data-article="{_e(c.article_id)}">'
         f'<span class="nr-num">[{c.number}]</span>'
         f'<div class="nr-body">'
-        f'<div class="nr-head"><cite class="nr-title">{_e(c.title)}</cite>'
+        f'<div class="nr-head">{title}'
         + (f' <span class="nr-meta">{meta}</span>' if meta else "")
         + "</div>"
         f'<blockquote class="nr-quote">{_e(c.quote)}</blockquote>'
@@ -165,6 +168,7 @@ li.nr-source:target { background: var(--color-accent-soft, #eef2ff); }
 .nr-body { min-width: 0; flex: 1; overflow-wrap: anywhere; }
 .nr-answer cite { font-family: inherit; font-size: 1em; font-style: normal; }
 .nr-title { font-weight: 600; font-size: .95em; }
+.nr-link { color: inherit; text-decoration: underline dotted; }
 .nr-head { font-size: 1em; line-height: 1.35; }
 .nr-meta { font-size: .85em; opacity: .8; white-space: nowrap; }
 blockquote.nr-quote { margin: .3em 0; padding: 0 0 0 .6em; border-left: 3px solid #f2c94c; font-style: italic; }

@@ -48,3 +48,14 @@ def test_abstention_and_error_never_empty_and_look_different():
 def test_quote_missing_from_passage_is_still_shown_marked():
     out = render.answer_html(Answer("q", "A [1].", citations=(_citation(1, "Quote.", "Other text."),)), uid="u")
     assert "<mark>Quote.</mark>" in out and "Other text." in out
+
+
+def test_a_source_links_its_web_address_and_names_its_pdf_page():
+    web = _citation(1, "One.", "One.", url='https://ledger.example/story/pier?a=1&b="2"')
+    pdf = _citation(2, "Two.", "Two.", page=3)
+    sneaky = _citation(3, "Three.", "Three.", url="javascript:alert(1)")
+    out = render.answer_html(Answer("q", "One [1]. Two [2]. Three [3].", citations=(web, pdf, sneaky)), uid="u")
+    assert ('<a class="nr-link" href="https://ledger.example/story/pier?a=1&amp;b=&quot;2&quot;" '
+            'target="_blank" rel="noopener noreferrer"><cite class="nr-title">Title 1</cite></a>') in out
+    assert '<span class="nr-meta">The Paper · 2023-10-05 · p. 3</span>' in out
+    assert "javascript:" not in out
