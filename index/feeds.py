@@ -85,22 +85,22 @@ def feeds(settings: Settings) -> list[Feed]:
     return list_feeds(Library(settings.index_dir, create=True))
 
 
-def update_feeds(settings: Settings, progress=None) -> list[FeedRun]:
+def update_feeds(settings: Settings) -> list[FeedRun]:
     """Update every subscribed feed once, in the order they were added."""
     library = Library(settings.index_dir, create=True)
     runs = []
     with Fetcher(settings) as fetcher:
         for feed in list_feeds(library):
-            run, validators = _update(feed, library, fetcher, settings, progress)
+            run, validators = _update(feed, library, fetcher, settings)
             save_feed_check(library, feed.url, checked_at=time.time(), result=run.summary().splitlines()[0],
                             validators=validators)
             runs.append(run)
     return runs
 
 
-def _update(feed: Feed, library: Library, fetcher: Fetcher, settings: Settings,
-            progress) -> tuple[FeedRun, FeedValidators | None]:
-    """One feed's update, and the validators of its 200 response for the next one (None otherwise)."""
+def _update(feed: Feed, library: Library, fetcher: Fetcher,
+            settings: Settings) -> tuple[FeedRun, FeedValidators | None]:
+    """One feed's update, and what to keep of its 200 response for the next one (None: keep what is kept)."""
     import feedparser
 
     run = FeedRun(feed.url)
@@ -123,28 +123,10 @@ def _update(feed: Feed, library: Library, fetcher: Fetcher, settings: Settings,
         return run, None
 
     seen = feed_entries(library, feed.url)
+    candidates = _entries(parsed, (feed.url, response.url), run)
+    known = indexed_links(library, [item.link for item, _ in candidates])
     todo: list[tuple[FeedEntry, dict]] = []
     done: list[FeedEntry] = []
-    links_this_run: set[str] = set()
-    ids_this_run: set[str] = set()
-    candidates = []
-    for entry in parsed.entries:
-        link = urldefrag(urljoin(response.url, entry.get("link") or "")).url
-        if not entry.get("link") or not is_url(link):
-            run.failed.append(FileProblem(entry.get("id") or entry.get("title") or "(entry)", "entry has no link"))
-            continue
-        if link in (feed.url, response.url):
-            run.failed.append(FileProblem(link, "entry links back to the feed itself"))
-            continue
-        entry_id = entry.get("id") or link
-        if link in links_this_run or entry_id in ids_this_run:
-            continue  # the same entry twice in one feed
-        links_this_run.add(link)
-        ids_this_run.add(entry_id)
-        # dict.get: feedparser's own get() maps a missing "updated" to "published" with a DeprecationWarning
-        stamp = dict.get(entry, "updated") or dict.get(entry, "published")
-        candidates.append((FeedEntry(entry_id, link, stamp), entry))
-    known = indexed_links(library, [c[0].link for c in candidates])
     for item, entry in candidates:
         before = seen.get(item.entry_id)
         if before is not None and before.stamp == item.stamp and before.link == item.link:
@@ -155,9 +137,7 @@ def _update(feed: Feed, library: Library, fetcher: Fetcher, settings: Settings,
         else:
             todo.append((item, entry))
     loaded: list[RawDocument] = []
-    for n, (item, entry) in enumerate(todo, 1):
-        if progress:
-            progress(n - 1, len(todo), f"fetching {item.link}")
+    for item, entry in todo:
         doc = _fetch_entry(fetcher, item, entry, feed.url, response.url)
         if isinstance(doc, LoadProblem):
             run.failed.append(FileProblem(item.link, doc.reason))  # not recorded: tried again next update
@@ -171,7 +151,34 @@ def _update(feed: Feed, library: Library, fetcher: Fetcher, settings: Settings,
         run.unchanged += len(report.unchanged)
         run.failed += report.problems
     record_feed_entries(library, feed.url, done)
-    return run, FeedValidators(parsed.feed.get("title"), response.etag, response.last_modified)
+    title = parsed.feed.get("title")
+    if len(loaded) < len(todo):  # no ETag kept: the next update reads the feed in full and retries what failed
+        return run, FeedValidators(title, None, None)
+    return run, FeedValidators(title, response.etag, response.last_modified)
+
+
+def _entries(parsed, feed_urls: tuple[str, ...], run: FeedRun) -> list[tuple[FeedEntry, dict]]:
+    """The feed's entries with an absolute link, each once; entries without a usable link go to `run.failed`."""
+    out: list[tuple[FeedEntry, dict]] = []
+    links: set[str] = set()
+    ids: set[str] = set()
+    for entry in parsed.entries:
+        link = urldefrag(urljoin(feed_urls[-1], entry.get("link") or "")).url
+        if not entry.get("link") or not is_url(link):
+            run.failed.append(FileProblem(entry.get("id") or entry.get("title") or "(entry)", "entry has no link"))
+            continue
+        if link in feed_urls:
+            run.failed.append(FileProblem(link, "entry links back to the feed itself"))
+            continue
+        entry_id = entry.get("id") or link
+        if link in links or entry_id in ids:
+            continue  # the same entry twice in one feed
+        links.add(link)
+        ids.add(entry_id)
+        # dict.get: feedparser's own get() maps a missing "updated" to "published" with a DeprecationWarning
+        stamp = dict.get(entry, "updated") or dict.get(entry, "published")
+        out.append((FeedEntry(entry_id, link, stamp), entry))
+    return out
 
 
 def _fetch_entry(fetcher: Fetcher, item: FeedEntry, entry: dict, *feed_urls: str) -> RawDocument | LoadProblem:

@@ -266,7 +266,7 @@ def ingest_urls(urls: Iterable[str], settings: Settings, *, paths: Iterable[str]
         with Fetcher(settings) as fetcher:
             for n, url in enumerate(urls, 1):
                 if progress:
-                    progress(n - 1, len(urls), f"fetching {url}")
+                    progress(n - 1, len(urls), f"{url} (fetching)")
                 fetched.append(fetch_document(fetcher, url))
     report = ingest(paths, settings, progress=progress, wait=wait, rebuild=rebuild,
                     loaded=[d for d in fetched if isinstance(d, RawDocument)])

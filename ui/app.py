@@ -22,18 +22,19 @@ from pathlib import Path
 import gradio as gr
 
 from index import ingest, remove, stats
+from index.web import ingest_urls, is_url
 from rag import Answer, Assistant, Filters, Settings, query
 from rag.store import IndexMismatchError, IndexNotFoundError
 from ui import render
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
 MAX_FILE_MB = 20
 # Two cores: two questions at once keep both busy; more would only queue inside torch.
 CHAT_CONCURRENCY = 2
 N_EXAMPLES = 5
 EMPTY_GUIDANCE = (
-    "Your library is empty. Open “Add articles” below, upload .txt, .md, .html, .json or .jsonl files, "
-    "then ask a question about them."
+    "Your library is empty. Open “Add articles” below, upload .txt, .md, .html, .json, .jsonl or .pdf files "
+    "or add pages by URL, then ask a question about them."
 )
 
 
@@ -124,16 +125,34 @@ class Librarian:
             accepted.append(dest)
         if not accepted:
             return render.upload_report_html(0, 0, 0, problems)
+        return self._index(lambda step: ingest(accepted, self.settings, progress=step), progress, problems,
+                           lambda path: Path(path).name, "file")
+
+    def add_urls(self, text: str, progress) -> str:
+        """Fetch the web pages or PDFs whose URLs `text` lists (spaces or lines apart) and index them."""
+        words = text.split()
+        problems = [(w, "not an http(s) URL") for w in words if not is_url(w)]
+        urls = [w for w in words if is_url(w)]
+        if not urls:
+            return render.upload_report_html(0, 0, 0, problems, "address")
+        return self._index(lambda step: ingest_urls(urls, self.settings, progress=step), progress, problems,
+                           str, "address")
+
+    def _index(self, run, progress, problems: list[tuple[str, str]], name, noun: str) -> str:
+        """Run one ingest (`run(progress_step)`) under the write lock; report it with every input not indexed."""
+        def step(done: int, total: int, label: str) -> None:
+            progress((done, total) if total else None, desc=f"Indexing {label}")
+
         with self._write:
             try:
-                report = ingest(accepted, self.settings,
-                                progress=lambda done, total, label: progress(
-                                    (done, total) if total else None, desc=f"Indexing {label}"))
+                report = run(step)
             except Exception as exc:  # e.g. a model mismatch: say it, keep the app up
-                return render.upload_report_html(0, 0, 0, problems + [("all files", str(exc).splitlines()[0])])
+                return render.upload_report_html(0, 0, 0, problems + [(f"every {noun}", str(exc).splitlines()[0])],
+                                                 noun)
             self._open()
-        problems += [(Path(p.path).name, p.reason) for p in report.problems]
-        return render.upload_report_html(len(report.added), len(report.updated), len(report.unchanged), problems)
+        problems += [(name(p.path), p.reason) for p in report.problems]
+        return render.upload_report_html(len(report.added), len(report.updated), len(report.unchanged), problems,
+                                         noun)
 
     def remove(self, article_id: str) -> str:
         if not article_id:
@@ -204,10 +223,16 @@ def build_app(settings: Settings) -> gr.Blocks:
                         remove_btn = gr.Button("Remove", variant="stop", scale=1, min_width=80)
                     remove_status = gr.HTML()
                 with gr.Accordion("Add articles", open=True):
-                    files = gr.File(label=f"Files (.txt .md .html .json .jsonl; {MAX_FILE_MB} MB each)",
+                    files = gr.File(label=f"Files (.txt .md .html .json .jsonl .pdf; {MAX_FILE_MB} MB each)",
                                     file_count="multiple", file_types=list(ALLOWED_SUFFIXES), elem_id="nr-files")
                     add_btn = gr.Button("Add to library", variant="primary", elem_id="nr-add")
                     add_report = gr.HTML(elem_id="nr-add-report")
+                    with gr.Row():
+                        url_box = gr.Textbox(label="Add by URL (web pages or PDFs; one or more)", scale=4,
+                                             min_width=200, max_lines=4, placeholder="https://…",
+                                             elem_id="nr-url")
+                        url_btn = gr.Button("Fetch", variant="primary", scale=1, min_width=70, elem_id="nr-url-add")
+                    url_report = gr.HTML(elem_id="nr-url-report")
 
         def ask(q, history, plain, sources, article_ids, d_from, d_to):
             q = (q or "").strip()
@@ -258,12 +283,21 @@ def build_app(settings: Settings) -> gr.Blocks:
                 "Choose one or more files first.", "warn")
             return (report, None) + show()
 
+        def add_by_url(text, progress=gr.Progress()):
+            report = lib.add_urls(text, progress) if (text or "").strip() else render.status_html(
+                "Paste one or more web addresses first.", "warn")
+            return (report, "") + show()
+
         def drop(article_id):
             return (lib.remove(article_id),) + show()
 
         app.load(show, None, view_outputs, api_name="library")
         add_btn.click(add, files, [add_report, files] + view_outputs, api_name="add", concurrency_limit=1,
                       concurrency_id="write")
+        url_btn.click(add_by_url, url_box, [url_report, url_box] + view_outputs, api_name="add_url",
+                      concurrency_limit=1, concurrency_id="write")
+        url_box.submit(add_by_url, url_box, [url_report, url_box] + view_outputs, api_visibility="private",
+                       concurrency_limit=1, concurrency_id="write")
         remove_btn.click(drop, to_remove, [remove_status] + view_outputs, api_name="remove", concurrency_limit=1,
                          concurrency_id="write")
     app.queue(default_concurrency_limit=CHAT_CONCURRENCY)

@@ -137,15 +137,19 @@ def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str)
     )
 
 
-def upload_report_html(added: int, updated: int, unchanged: int, problems: Iterable[tuple[str, str]]) -> str:
-    """What an upload did, with one line per file that failed and why."""
+_PLURALS = {"file": "files", "address": "addresses"}
+
+
+def upload_report_html(added: int, updated: int, unchanged: int, problems: Iterable[tuple[str, str]],
+                       noun: str = "file") -> str:
+    """What an upload (or an add by URL, `noun="address"`) did, with one line per input that failed and why."""
     problems = list(problems)
     head = f"Added {added}, updated {updated}, unchanged {unchanged}."
     if not problems:
         return f'<div class="nr-upload nr-ok">{head}</div>'
     items = "".join(f"<li><code>{_e(name)}</code>: {_e(reason)}</li>" for name, reason in problems)
     return (
-        f'<div class="nr-upload nr-warn">{head} {len(problems)} file{"s" if len(problems) != 1 else ""} '
+        f'<div class="nr-upload nr-warn">{head} {len(problems)} {noun if len(problems) == 1 else _PLURALS[noun]} '
         f"not indexed:<ul>{items}</ul></div>"
     )
 

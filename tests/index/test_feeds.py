@@ -228,3 +228,20 @@ def test_watch_updates_until_interrupted(site, tmp_path):
     assert proc.returncode == 0, out
     assert out.count(f"feed {site.url('/empty.xml')}: ") >= 2 and out.rstrip().endswith("stopped"), out
     assert site.hits("/empty.xml")[1]["if-none-match"] == '"q"'
+
+
+@pytest.mark.e2e
+def test_an_entry_that_failed_is_retried_even_when_the_feed_is_unchanged(site, tmp_path):
+    settings = Settings.load(environ={}, overrides={"index_dir": str(tmp_path / "idx"), "fetch_delay": 0})
+    item = publish(site, "cheese", 4)
+    site.routes["/news/cheese"] = Page("<p>busy</p>", status=503)
+    site.routes["/rss.xml"] = Page(rss("Ledger", site.url("/"), [item]), content_type="application/rss+xml",
+                                   etag='"one"')
+    subscribe(site.url("/rss.xml"), settings)
+    [run] = update_feeds(settings)
+    assert run.summary() == (f"feed {site.url('/rss.xml')}: new 0, updated 0, unchanged 0, failed 1\n"
+                             f"  failed  {site.url('/news/cheese')}: HTTP 503 Service Unavailable")
+    publish(site, "cheese", 4)
+    [run] = update_feeds(settings)
+    assert "if-none-match" not in site.hits("/rss.xml")[-1], "no ETag kept while an entry waits for a retry"
+    assert run.summary() == f"feed {site.url('/rss.xml')}: new 1, updated 0, unchanged 0, failed 0"
