@@ -10,14 +10,20 @@ from index.web import ingest_urls, is_url, read_url_list
 from rag.settings import Settings
 
 
+def fetch_options() -> argparse.ArgumentParser:
+    """The options every command that fetches from the web takes (a parent parser)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--no-robots", dest="respect_robots", action="store_false", default=None,
+                        help="fetch pages even where robots.txt disallows it (for your own sites)")
+    return parser
+
+
 def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("index", parents=[common],
+    p = subparsers.add_parser("index", parents=[common, fetch_options()],
                               help="add or update articles (files, folders or web pages)")
     p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
                    help=".txt .md .html .json .jsonl .pdf files, folders (recursive), or http(s) URLs")
     p.add_argument("--urls", metavar="FILE", help="a text file of URLs to fetch, one a line (# comments)")
-    p.add_argument("--no-robots", dest="respect_robots", action="store_false", default=None,
-                   help="fetch pages even where robots.txt disallows it (for your own sites)")
     p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
     p.add_argument("--no-wait", action="store_true", help="fail instead of waiting when another ingest runs")
     p.set_defaults(handler=run_index)

@@ -13,6 +13,7 @@ import sys
 import time
 from datetime import datetime
 
+from index.cli import fetch_options
 from index.feeds import feeds, subscribe, unsubscribe, update_feeds
 from rag.settings import Settings
 
@@ -22,9 +23,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
     feed = subparsers.add_parser("feed", help="subscribe to RSS/Atom feeds and index their articles")
     commands = feed.add_subparsers(dest="feed_command", required=True, metavar="ACTION")
-    fetching = argparse.ArgumentParser(add_help=False)
-    fetching.add_argument("--no-robots", dest="respect_robots", action="store_false", default=None,
-                          help="fetch pages even where robots.txt disallows it (for your own sites)")
+    fetching = fetch_options()
 
     p = commands.add_parser("add", parents=[common], help="subscribe to a feed (fetched at the next update)")
     p.add_argument("url")

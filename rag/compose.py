@@ -26,7 +26,7 @@ class ArticleRow:
     path: str | None
     grp: str | None
     text: str
-    url: str | None  # the article's web address (canonical for fetched pages)
+    url: str | None = None  # the article's web address (canonical for fetched pages)
 
 
 def load_articles(db, ids: Sequence[str]) -> dict[str, ArticleRow]:
