@@ -26,12 +26,12 @@ def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
     fetching = fetch_options()
 
     p = commands.add_parser("add", parents=[common], help="subscribe to a feed (fetched at the next update)")
-    p.add_argument("url")
+    p.add_argument("url", help="the feed's http(s) address (RSS or Atom)")
     p.set_defaults(handler=run_add)
     p = commands.add_parser("list", parents=[common], help="the subscribed feeds and their last update")
     p.set_defaults(handler=run_list)
     p = commands.add_parser("remove", parents=[common], help="unsubscribe (its articles stay in the library)")
-    p.add_argument("url")
+    p.add_argument("url", help="the feed's address as `rag feed list` shows it")
     p.set_defaults(handler=run_remove)
     p = commands.add_parser("update", parents=[common, fetching], help="fetch every feed once and index new "
                             "and changed entries")

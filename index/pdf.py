@@ -35,7 +35,6 @@ def looks_like_pdf(data: bytes) -> bool:
 def pdf_document(path: str, data: bytes) -> RawDocument | LoadProblem:
     """The text of a PDF with its page offsets, title, author and creation date; a LoadProblem otherwise."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     if not looks_like_pdf(data):
         return LoadProblem(path, "not a PDF file")
@@ -44,7 +43,7 @@ def pdf_document(path: str, data: bytes) -> RawDocument | LoadProblem:
         if reader.is_encrypted and not reader.decrypt(""):
             return LoadProblem(path, "encrypted PDF (needs a password)")
         texts = [(page.extract_text() or "").strip() for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+    except Exception as exc:  # pypdf raises many kinds on damaged files; one bad PDF must not stop a run
         return LoadProblem(path, f"unreadable PDF ({type(exc).__name__}: {exc})".splitlines()[0])
     if not any(texts):
         if any(_has_images(page) for page in reader.pages):

@@ -139,3 +139,20 @@ def test_a_citation_from_a_pdf_names_its_page(tmp_path):
     assert cited.page == 2
     assert "p. 2" in answer.to_markdown()
     assert "p. 2" in answer_html(answer, "u1")
+
+
+def test_an_encrypted_pdf_needs_its_password_and_an_owner_lock_does_not(tmp_path):
+    from fpdf import FPDF
+
+    def locked(**passwords) -> bytes:
+        pdf = FPDF()
+        pdf.set_encryption(owner_password="owner", **passwords)
+        pdf.add_page()
+        pdf.set_font("Helvetica", size=11)
+        pdf.multi_cell(0, 6, "The ferry timetable changes on Monday for the winter season.")
+        return bytes(pdf.output())
+
+    assert pdf_document("/x/locked.pdf", locked(user_password="secret")) == LoadProblem(
+        "/x/locked.pdf", "encrypted PDF (needs a password)")
+    doc = pdf_document("/x/owner.pdf", locked())
+    assert isinstance(doc, RawDocument) and "ferry timetable" in doc.text
