@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import socket
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ class Fetcher:
         self._client = httpx.Client(headers={"User-Agent": settings.user_agent},
                                     timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False)
         self._last_request: dict[str, float] = {}  # host -> time.monotonic() of its last request
-        self._robots: dict[str, RobotFileParser] = {}  # scheme://host -> its parsed robots.txt
+        self._robots: dict[str, RobotFileParser] = {}  # host[:port] -> its parsed robots.txt
 
     def __enter__(self) -> "Fetcher":
         return self
@@ -151,8 +152,7 @@ class Fetcher:
         except httpx.TimeoutException:
             raise FetchError(f"timed out after {timeout:g} s") from None
         except httpx.ConnectError as exc:
-            if "name or service not known" in str(exc).lower() or "nodename nor servname" in str(exc).lower() \
-                    or "temporary failure in name resolution" in str(exc).lower():
+            if _caused_by(exc, socket.gaierror):
                 raise FetchError(f"DNS lookup failed for {urlsplit(url).hostname}") from None
             raise FetchError(f"cannot connect to {host} ({_first_line(exc)})") from None
         except httpx.HTTPError as exc:
@@ -276,6 +276,16 @@ def ingest_urls(urls: Iterable[str], settings: Settings, *, paths: Iterable[str]
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """True when `kind` is in the chain of exceptions that led to `exc` (httpx wraps the socket's error)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _first_line(exc: BaseException) -> str:

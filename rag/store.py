@@ -20,11 +20,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Sequence
 
 from rag.settings import Settings, force_offline
+from rag.types import Filters
 
 force_offline()
 
@@ -278,6 +280,27 @@ def list_articles(library: Library) -> list[ArticleSummary]:
     ).fetchall()
     return [ArticleSummary(r["id"], r["title"], r["source"], r["date"], r["author"], r["path"], r["grp"], r["n"])
             for r in rows]
+
+
+def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequence[str]) -> Filters | None:
+    """`filters` narrowed to the articles by one of `authors` (names as the library lists them), by article id:
+    the vectors carry no author. Raises ValueError when no article is left.
+
+        >>> restrict_to_authors(library, Filters(sources=("The Gullport Ledger",)), ["Mara Quill"]).article_ids
+        ('3f2a…', '91c0…')
+    """
+    if not authors:
+        return filters
+    filters = filters or Filters()
+    rows = library.connect().execute(
+        f"SELECT id FROM articles WHERE author IN ({','.join('?' * len(authors))}) ORDER BY id", list(authors))
+    by_them = [r[0] for r in rows]
+    wanted = set(by_them)
+    ids = [i for i in filters.article_ids if i in wanted] if filters.article_ids else by_them
+    if not ids:
+        among = " among the chosen articles" if filters.article_ids else ""
+        raise ValueError(f"no article by {', '.join(authors)}{among} in the library")
+    return replace(filters, article_ids=tuple(ids))
 
 
 def insert_pages(db: sqlite3.Connection, article_id: str, pages: list[tuple[int, int]]) -> None:

@@ -78,6 +78,10 @@ class Citation:
     url: str | None = None  # the article's (canonical) web address, when it came from the web
     page: int | None = None  # the PDF page the quote begins on
 
+    def details(self) -> str:
+        """What a plain-text source line shows after the title: 'The Paper, 2023-10-05, p. 2, https://…'."""
+        return ", ".join(x for x in (self.source, self.date, f"p. {self.page}" if self.page else None, self.url) if x)
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -121,7 +125,7 @@ class Answer:
         if self.citations:
             lines += ["", "**Sources**", ""]
             for c in self.citations:
-                meta = ", ".join(x for x in (c.source, c.date, f"p. {c.page}" if c.page else None, c.url) if x)
+                meta = c.details()
                 head = f"[{c.number}] *{c.title}*" + (f" ({meta})" if meta else "")
                 lines.append(f"{head}: “{c.quote}”")
                 if c.also_in:

@@ -24,7 +24,7 @@ import gradio as gr
 from index import ingest, remove, stats
 from index.web import ingest_urls, is_url
 from rag import Answer, Assistant, Filters, Settings, query
-from rag.store import IndexMismatchError, IndexNotFoundError
+from rag.store import IndexMismatchError, IndexNotFoundError, restrict_to_authors
 from ui import render
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
@@ -45,6 +45,7 @@ class LibraryView:
     banner: str  # HTML, empty when all is well
     table: str  # HTML
     publishers: list[str]
+    authors: list[str]
     articles: list[tuple[str, str]]  # (label, article id)
     examples: list[str]
 
@@ -73,9 +74,11 @@ class Librarian:
         except IndexMismatchError as exc:
             self.assistant, self.open_error = None, str(exc)
 
-    def ask(self, question: str, history: list[dict], filters: Filters) -> Answer:
+    def ask(self, question: str, history: list[dict], filters: Filters, authors: list[str] = ()) -> Answer:
+        """The answer; `authors` narrows `filters` to their articles (ValueError when they wrote none of them)."""
         if self.assistant is None:
             return Answer(question=question, text="", abstained=True, error=self.open_error or EMPTY_GUIDANCE)
+        filters = restrict_to_authors(self.assistant.library, filters, authors)
         return query(question, history=history, filters=filters, index=self.assistant)  # never raises
 
     def coverage(self) -> str:
@@ -86,7 +89,7 @@ class Librarian:
             st = stats(self.settings)
         except IndexNotFoundError:
             return LibraryView(render.status_html(EMPTY_GUIDANCE), render.library_html([], 0, 0, self.settings.model),
-                               [], [], [])
+                               [], [], [], [])
         model = st.manifest.get("model", "unknown")
         if self.open_error:
             banner = render.status_html(self.open_error, "error")
@@ -100,10 +103,11 @@ class Librarian:
             banner = ""
         examples = self.assistant.example_questions(N_EXAMPLES) if self.assistant and st.n_articles else []
         publishers = sorted({a.source for a in st.articles if a.source})
+        authors = sorted({a.author for a in st.articles if a.author})
         articles = [(f"{a.title} ({a.source or 'unknown'}{', ' + a.date if a.date else ''})", a.id)
                     for a in st.articles]
         table = render.library_html(st.articles, st.n_articles, st.n_chunks, model)
-        return LibraryView(banner, table, publishers, articles, examples)
+        return LibraryView(banner, table, publishers, authors, articles, examples)
 
     def add(self, files: list[str], progress) -> str:
         """Check, copy into the index's uploads folder, ingest; the report lists each failed file."""
@@ -212,6 +216,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             with gr.Column(scale=2, min_width=300):
                 with gr.Accordion("Filters", open=False):
                     f_sources = gr.CheckboxGroup(label="Publishers", choices=[])
+                    f_authors = gr.CheckboxGroup(label="Authors", choices=[], elem_id="nr-authors")
                     f_articles = gr.Dropdown(label="Articles", choices=[], multiselect=True)
                     with gr.Row():
                         f_from = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1)
@@ -234,7 +239,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         url_btn = gr.Button("Fetch", variant="primary", scale=1, min_width=70, elem_id="nr-url-add")
                     url_report = gr.HTML(elem_id="nr-url-report")
 
-        def ask(q, history, plain, sources, article_ids, d_from, d_to):
+        def ask(q, history, plain, sources, article_ids, d_from, d_to, authors=None):
             q = (q or "").strip()
             if not q:
                 yield history, plain, gr.update(), gr.update()
@@ -244,7 +249,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             try:
                 filters = Filters(sources=tuple(sources or ()), article_ids=tuple(article_ids or ()),
                                   date_from=_parse_date(d_from, "From"), date_to=_parse_date(d_to, "To"))
-                answer = lib.ask(q, plain, filters)
+                answer = lib.ask(q, plain, filters, list(authors or ()))
             except ValueError as exc:
                 answer = Answer(question=q, text="", abstained=True, error=str(exc))
             if not answer.abstained and not answer.error:
@@ -257,7 +262,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             plain = plain + [{"role": "user", "content": q}, {"role": "assistant", "content": answer.text}]
             yield history, plain, "", answer.to_markdown()
 
-        ask_inputs = [question, chatbot, plain_history, f_sources, f_articles, f_from, f_to]
+        ask_inputs = [question, chatbot, plain_history, f_sources, f_articles, f_from, f_to, f_authors]
         ask_outputs = [chatbot, plain_history, question, markdown]
         question.submit(ask, ask_inputs, ask_outputs, api_name="ask", concurrency_limit=CHAT_CONCURRENCY,
                         concurrency_id="chat")
@@ -269,14 +274,14 @@ def build_app(settings: Settings) -> gr.Blocks:
                         api_name="clear")
         chatbot.clear(lambda: ([], ""), None, [plain_history, markdown], api_visibility="private")
 
-        view_outputs = [banner, library, examples, f_sources, f_articles, to_remove]
+        view_outputs = [banner, library, examples, f_sources, f_articles, to_remove, f_authors]
 
         def show():
             v = lib.view()
             # No "Try" heading over an empty list (an empty library, or one too small to suggest questions).
             return (v.banner, v.table, gr.Dataset(samples=[[q] for q in v.examples], visible=bool(v.examples)),
                     gr.CheckboxGroup(choices=v.publishers), gr.Dropdown(choices=v.articles),
-                    gr.Dropdown(choices=v.articles, value=None))
+                    gr.Dropdown(choices=v.articles, value=None), gr.CheckboxGroup(choices=v.authors))
 
         def add(paths, progress=gr.Progress()):
             report = lib.add(list(paths or []), progress) if paths else render.status_html(

@@ -49,3 +49,18 @@ def test_add_by_url_then_ask(browser, live_app):  # noqa: F811 (pytest passes th
         assert "The Island Courier" in bubble.locator(".nr-meta").first.inner_text()
         page.screenshot(path=str(OUT / "desktop-add-url-answer.png"))
     assert tab.dialogs == []
+
+
+def test_author_filter_through_the_api(live_app):
+    """The Authors filter beside Publishers: the seeds' one byline narrows the answer to its article."""
+    import gradio_client
+
+    client = gradio_client.Client(live_app.url, verbose=False)
+    authors = ["Eileen Sullivan and Zolan Kanno-Youngs"]
+    chat, _, markdown = client.predict("What did López Obrador say about fentanyl?", [], [], [], [], "", "",
+                                       authors, api_name="/ask")
+    assert "The Boston Globe" in markdown and "**Sources**" in markdown, markdown
+    chat, _, _ = client.predict("fentanyl", [], [], [], [], "", "", ["Nobody Atall"], api_name="/ask")
+    content = chat[-1]["content"]
+    content = "".join(p.get("text", "") for p in content) if isinstance(content, list) else content
+    assert "no article by Nobody Atall in the library" in content
