@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import rag
+from index import stats
 from index.feeds import subscribe, update_feeds
 from rag.cli import main
 from rag.settings import Settings
@@ -111,9 +112,14 @@ def test_feeds_added_updated_and_cited_through_the_cli(site, tmp_path, capsys, f
     site.routes["/rss.xml"] = Page(rss("Gullport Ledger", site.url("/"), [items[k] for k in
                                                                           ("pier", "library", "strike", "cheese")]),
                                    content_type="application/rss+xml", etag='"rss-1"')
-    # The Atom feed repeats two of the RSS stories: they are fetched once.
-    site.routes["/atom.xml"] = Page(atom("Coast Wire", [items[k] for k in ("strike", "cheese", "seagrass", "wind")]),
-                                    content_type="application/atom+xml", etag='"atom-1"')
+    # The Atom feed repeats two of the RSS stories (fetched once) and carries a wire copy of the wind farm story
+    # under its own address and masthead (grouped with the original as a syndicated copy).
+    headline, body = STORIES["wind"]
+    site.routes["/wire/wind"] = Page(article_html(headline, body + ["Reporting by the Coast Wire desk."],
+                                                  site="Coast Wire", author="Staff"))
+    copy = {"title": headline, "link": site.url("/wire/wind"), "guid": "urn:wire:wind", "date": when(6)}
+    site.routes["/atom.xml"] = Page(atom("Coast Wire", [items[k] for k in ("strike", "cheese", "seagrass", "wind")]
+                                         + [copy]), content_type="application/atom+xml", etag='"atom-1"')
     rss_url, atom_url = site.url("/rss.xml"), site.url("/atom.xml")
     assert cli(capsys, "feed", "add", rss_url, "--index", index)[0] == 0
     assert cli(capsys, "feed", "add", atom_url, "--index", index)[0] == 0
@@ -123,13 +129,15 @@ def test_feeds_added_updated_and_cited_through_the_cli(site, tmp_path, capsys, f
     show(capsys, first)
     assert code == 0
     assert first == [f"feed {rss_url}: new 4, updated 0, unchanged 0, failed 0",
-                     f"feed {atom_url}: new 2, updated 0, unchanged 2, failed 0"]
+                     f"feed {atom_url}: new 3, updated 0, unchanged 2, failed 0"]
     assert len(site.hits("/news/strike")) == 1, "an article in two feeds is fetched once"
+    groups = {a.path: a.group for a in stats(Settings.load(environ={}, overrides={"index_dir": index})).articles}
+    assert groups[site.url("/wire/wind")] and groups[site.url("/wire/wind")] == groups[site.url("/news/wind")]
 
     code, second = cli(capsys, "feed", "update", "--index", index)
     show(capsys, second)
     assert second == [f"feed {rss_url}: not modified (HTTP 304); new 0, updated 0, unchanged 4, failed 0",
-                      f"feed {atom_url}: not modified (HTTP 304); new 0, updated 0, unchanged 4, failed 0"]
+                      f"feed {atom_url}: not modified (HTTP 304); new 0, updated 0, unchanged 5, failed 0"]
     assert site.hits("/rss.xml")[-1]["if-none-match"] == '"rss-1"'
     assert len(site.hits("/news/pier")) == 1, "a 304 costs the feed request only"
 
@@ -143,7 +151,7 @@ def test_feeds_added_updated_and_cited_through_the_cli(site, tmp_path, capsys, f
     code, third = cli(capsys, "feed", "update", "--index", index)
     show(capsys, third)
     assert third == [f"feed {rss_url}: new 1, updated 1, unchanged 3, failed 0",
-                     f"feed {atom_url}: not modified (HTTP 304); new 0, updated 0, unchanged 4, failed 0"]
+                     f"feed {atom_url}: not modified (HTTP 304); new 0, updated 0, unchanged 5, failed 0"]
 
     code, listing = cli(capsys, "feed", "list", "--index", index)
     assert listing[0].startswith(f"{rss_url}  Gullport Ledger  · 5 entries · last update ")
