@@ -1,7 +1,8 @@
 """The chat's "Add by URL" in a real browser: a page fetched from a loopback site, a 404 reported on its own
-line, then a question answered from the page with its source linked to the page's canonical URL.
+line, then a question answered from the page with its source linked to the page's canonical URL; and the
+Authors filter.
 
-Screenshot: test-output/ui/desktop-add-url.png.
+Screenshots: test-output/ui/desktop-add-url.png, desktop-add-url-answer.png, desktop-author-filter.png.
 """
 
 from __future__ import annotations
@@ -51,16 +52,15 @@ def test_add_by_url_then_ask(browser, live_app):  # noqa: F811 (pytest passes th
     assert tab.dialogs == []
 
 
-def test_author_filter_through_the_api(live_app):
-    """The Authors filter beside Publishers: the seeds' one byline narrows the answer to its article."""
-    import gradio_client
 
-    client = gradio_client.Client(live_app.url, verbose=False)
-    authors = ["Eileen Sullivan and Zolan Kanno-Youngs"]
-    chat, _, markdown = client.predict("What did López Obrador say about fentanyl?", [], [], [], [], "", "",
-                                       authors, api_name="/ask")
-    assert "The Boston Globe" in markdown and "**Sources**" in markdown, markdown
-    chat, _, _ = client.predict("fentanyl", [], [], [], [], "", "", ["Nobody Atall"], api_name="/ask")
-    content = chat[-1]["content"]
-    content = "".join(p.get("text", "") for p in content) if isinstance(content, list) else content
-    assert "no article by Nobody Atall in the library" in content
+def test_author_filter_beside_the_publishers(browser, live_app):  # noqa: F811
+    """The Authors filter: the seeds' one byline narrows the answer to its article (The Boston Globe's copy)."""
+    tab = Page(browser, live_app.url, 1280, 1000)
+    page = tab.page
+    page.get_by_text("Filters").first.click()
+    page.locator("#nr-authors").get_by_label("Eileen Sullivan and Zolan Kanno-Youngs").check()
+    bubble = tab.ask("What did López Obrador say about fentanyl?")
+    metas = {bubble.locator(".nr-meta").nth(i).inner_text() for i in range(bubble.locator(".nr-meta").count())}
+    assert metas and all(m.startswith("The Boston Globe") for m in metas), metas
+    page.screenshot(path=str(OUT / "desktop-author-filter.png"))
+    assert tab.dialogs == []
