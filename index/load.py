@@ -134,9 +134,9 @@ def _load_file(path: str) -> Iterator[RawDocument | LoadProblem]:
 
 
 def html_document(path: str, html: str, *, url: str | None = None) -> RawDocument | LoadProblem:
-    """The article in an HTML page: main text and metadata by trafilatura. `url` is where the page was
-    fetched from (it is also the page's identity); the document's `url` is its canonical URL when the page
-    names one (link rel=canonical, og:url), else `url`.
+    """The article in an HTML page (`path`: its file, or the address it was fetched from): main text and
+    metadata by trafilatura. For a fetched page `url` is that address; the document's `url` is the page's
+    canonical URL when it names one (link rel=canonical, og:url), else `url`.
     """
     try:
         from trafilatura import bare_extraction
