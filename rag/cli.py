@@ -18,7 +18,7 @@ import sys
 from rag.settings import Settings, force_offline
 
 # Each module adds its own subcommands with `add_parsers(subparsers, common)`.
-COMMAND_MODULES = ("index.cli", "rag.ask_cli", "eval.cli")
+COMMAND_MODULES = ("index.cli", "index.feed_cli", "rag.ask_cli", "eval.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
