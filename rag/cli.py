@@ -1,6 +1,7 @@
 """The `rag` command: one entry point for indexing, asking, chatting and evaluating.
 
-    rag index seeds/            # build or update the index
+    rag index seeds/            # build or update the index (files, folders, URLs)
+    rag feed update             # fetch the subscribed RSS/Atom feeds (rag feed --help)
     rag ask "What did López Obrador say about fentanyl?"
     rag chat
     rag stats

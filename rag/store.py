@@ -4,7 +4,9 @@ One folder per index:
 
     <index_dir>/manifest.json    model, weights hash, dimension, chunker settings, versions
     <index_dir>/library.sqlite   articles (cleaned text + metadata), sentences, chunks,
-                                 chunks_fts (the BM25 keyword index, SQLite FTS5), pending
+                                 chunks_fts (the BM25 keyword index, SQLite FTS5), pending,
+                                 pages (where each page of a PDF begins), feeds and
+                                 feed_entries (RSS/Atom subscriptions and the entries seen)
     <index_dir>/chroma/          the Chroma collection with one vector per chunk
                                  (absent in server mode, where Chroma lives at `chroma_url`)
     <index_dir>/ingest.lock      held by the one ingest allowed at a time

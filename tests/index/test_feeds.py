@@ -165,6 +165,10 @@ def test_feeds_added_updated_and_cited_through_the_cli(site, tmp_path, capsys, f
     assert (first_citation.source, first_citation.date) == ("The Gullport Ledger", "2026-03-05")
     assert site.url("/story/seagrass") in answer.to_markdown()
 
+    answer = rag.query("How much less will island residents pay on the Brightwater ferry?", index=settings)
+    assert "a third less" in answer.text, answer.text  # the story that arrived with the last update
+    assert answer.citations[0].url == site.url("/story/ferry")
+
     answer = rag.query("When will the Tarnby library reopen?", index=settings)
     assert "2 June" in answer.text and "12 May" not in answer.text, "the old version's chunks are gone"
 
