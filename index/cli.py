@@ -6,13 +6,25 @@ import argparse
 import sys
 import time
 
-from index import IngestBusyError, ingest, remove, stats
+from index import IngestBusyError, remove, stats
+from index.web import ingest_urls, is_url, read_url_list
 from rag.settings import Settings
 
 
+def fetch_options() -> argparse.ArgumentParser:
+    """The options every command that fetches from the web takes (a parent parser)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--no-robots", dest="respect_robots", action="store_false", default=None,
+                        help="fetch pages even where robots.txt disallows it (for your own sites)")
+    return parser
+
+
 def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("index", parents=[common], help="add or update articles (files or folders)")
-    p.add_argument("paths", nargs="+", help=".txt .md .html .json .jsonl files, or folders (recursive)")
+    p = subparsers.add_parser("index", parents=[common, fetch_options()],
+                              help="add or update articles (files, folders or web pages)")
+    p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
+                   help=".txt .md .html .json .jsonl .pdf files, folders (recursive), or http(s) URLs")
+    p.add_argument("--urls", metavar="FILE", help="a text file of URLs to fetch, one a line (# comments)")
     p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
     p.add_argument("--no-wait", action="store_true", help="fail instead of waiting when another ingest runs")
     p.set_defaults(handler=run_index)
@@ -57,15 +69,25 @@ def run_index(args, settings: Settings) -> int:
         bar.set_postfix_str(label[:40])
         bar.refresh()
 
+    urls = [a for a in args.paths if is_url(a)] + (read_url_list(args.urls) if args.urls else [])
+    paths = [a for a in args.paths if not is_url(a)]
+    if not urls and not paths:
+        print("error: give files, folders or URLs to index (or --urls FILE)", file=sys.stderr)
+        return 2
     try:
-        report = ingest(args.paths, settings, progress=progress if not bar.disable else ProgressLines(),
-                        wait=not args.no_wait, rebuild=args.rebuild)
+        report = ingest_urls(urls, settings, paths=paths, progress=progress if not bar.disable else ProgressLines(),
+                             wait=not args.no_wait, rebuild=args.rebuild)
     except IngestBusyError as exc:
         bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
     bar.close()
     print(report.summary())
+    if report.updated:
+        where = {a.id: a.path for a in stats(settings).articles}
+        for article_id in report.updated:
+            print(f"  updated {where.get(article_id, article_id)}: its text changed; the old version's chunks "
+                  "were replaced")
     print(f"index: {settings.index_dir}")
     return 0 if report.indexed_anything else 1
 

@@ -1,8 +1,9 @@
 """Read news files and folders into raw documents, reporting every unreadable input instead of raising.
 
 Supported: `.txt`, `.md`, `.html`/`.htm` (main text and metadata extracted with trafilatura),
-`.json` (one record or a list of records) and `.jsonl` (one record per line). A record carries
-`body` or `text`, plus optional `title`, `url`, `source`, `author`, `published_at` or `date`.
+`.json` (one record or a list of records), `.jsonl` (one record per line) and `.pdf` (text layer by pypdf,
+see `index.pdf`). A record carries `body` or `text`, plus optional `title`, `url`, `source`, `author`,
+`published_at` or `date`.
 
     >>> for item in load_paths(["seeds/"]):
     ...     print(item.source_key if isinstance(item, RawDocument) else item.reason)
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FORMATS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
-           ".json": "json", ".jsonl": "jsonl"}
+           ".json": "json", ".jsonl": "jsonl", ".pdf": "pdf"}
 
 
 # A line of a story: six words or more ending like a sentence. A page without one (a home page, a
@@ -33,12 +34,13 @@ class RawDocument:
     source_key: str  # absolute path, or f"{path}#{url or record index}" for a JSON record
     path: str
     text: str
-    format: str  # "txt" | "md" | "html" | "json" | "jsonl"
+    format: str  # "txt" | "md" | "html" | "json" | "jsonl" | "pdf"
     title: str | None = None
     source: str | None = None
     author: str | None = None
     date: str | None = None  # raw date string as found
     url: str | None = None
+    pages: tuple[int, ...] = ()  # a PDF's page start offsets in `text` (page 1 starts at 0)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,11 @@ def _load_file(path: str) -> Iterator[RawDocument | LoadProblem]:
     if not data:
         yield LoadProblem(path, "empty file")
         return
+    if fmt == "pdf":
+        from index.pdf import pdf_document  # index.pdf builds on this module's types
+
+        yield pdf_document(path, data)
+        return
     if b"\x00" in data:
         yield LoadProblem(path, "binary file")
         return
@@ -125,19 +132,23 @@ def _load_file(path: str) -> Iterator[RawDocument | LoadProblem]:
     if fmt in ("txt", "md"):
         yield RawDocument(source_key=path, path=path, text=text, format=fmt)
     elif fmt == "html":
-        yield _from_html(path, text)
+        yield html_document(path, text)
     elif fmt == "json":
         yield from _from_json(path, text)
     else:
         yield from _from_jsonl(path, text)
 
 
-def _from_html(path: str, html: str) -> RawDocument | LoadProblem:
+def html_document(path: str, html: str, *, url: str | None = None) -> RawDocument | LoadProblem:
+    """The article in an HTML page (`path`: its file, or the address it was fetched from): main text and
+    metadata by trafilatura. For a fetched page `url` is that address; the document's `url` is the page's
+    canonical URL when it names one (link rel=canonical, og:url), else `url`.
+    """
     try:
         from trafilatura import bare_extraction
     except ImportError as err:  # e.g. lxml_html_clean missing
         return LoadProblem(path, f"HTML extraction unavailable ({err})".splitlines()[0])
-    doc = bare_extraction(html, with_metadata=True, include_comments=False, include_tables=True)
+    doc = bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=True)
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
         return LoadProblem(path, "no article text found in HTML")
@@ -147,7 +158,7 @@ def _from_html(path: str, html: str) -> RawDocument | LoadProblem:
     body = "\n\n".join(line.strip() for line in body.splitlines() if line.strip())
     return RawDocument(source_key=path, path=path, text=body, format="html", title=_str(doc.title),
                        source=_str(doc.sitename), author=_str(doc.author), date=_str(doc.date),
-                       url=_str(doc.url))
+                       url=_str(doc.url) or url)
 
 
 def _from_json(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:

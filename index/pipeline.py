@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import itertools
 import re
 import time
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from index.chunk import chunk_article
 from index.clean import clean_article
 from index.dedupe import CHUNK_THRESHOLD, best_match, jaccard, shingles, signature
 from index.load import LoadProblem, RawDocument, count_files, load_paths
+from index.pdf import page_starts
 from rag.embedder import Embedder, load_embedder
 from rag.store import (
     ArticleSummary,
@@ -39,6 +41,7 @@ from rag.store import (
     chroma_collection,
     check_manifest,
     expected_manifest,
+    insert_pages,
     list_articles,
     read_manifest,
     with_index_backend,
@@ -124,6 +127,7 @@ class _Prepared:
     sentences: list
     chunks: list[Chunk]
     replaces: str | None  # id of the article row this one updates
+    pages: list[tuple[int, int]] = field(default_factory=list)  # (page, start offset): PDFs only
 
 
 def ingest(
@@ -133,24 +137,26 @@ def ingest(
     progress: Progress | None = None,
     wait: bool = True,
     rebuild: bool = False,
+    loaded: Iterable[RawDocument | LoadProblem] = (),
 ) -> IngestReport:
     """Index files and folders into the index at `settings.index_dir`; idempotent and incremental.
 
+    `loaded` are documents read elsewhere (web pages fetched by `index.web`), indexed after the files.
     With `rebuild`, every path must exist (else IngestInputError, nothing changed); the new index is
     built beside the old one and takes its place only if it indexed something.
     """
     began = time.perf_counter()
-    paths = [Path(p) for p in paths]
+    paths, loaded = [Path(p) for p in paths], list(loaded)
     if rebuild and (missing := [str(p) for p in paths if not p.exists()]):
         raise IngestInputError(f"no such file or directory: {', '.join(missing)}; the index was not changed")
     with _ingest_lock(Path(settings.index_dir), wait, progress):
         swap.recover(settings)
         if not rebuild:
-            report = _ingest_into(paths, with_index_backend(settings), progress)
+            report = _ingest_into(paths, loaded, with_index_backend(settings), progress)
         else:
             target = swap.beside(settings)
             try:
-                report = _ingest_into(paths, target, progress)
+                report = _ingest_into(paths, loaded, target, progress)
             except BaseException:
                 swap.discard(target)
                 raise
@@ -163,17 +169,18 @@ def ingest(
     return report
 
 
-def _ingest_into(paths: list[Path], settings: Settings, progress: Progress | None) -> IngestReport:
+def _ingest_into(paths: list[Path], loaded: list[RawDocument | LoadProblem], settings: Settings,
+                 progress: Progress | None) -> IngestReport:
     report = IngestReport()
     embedder = load_embedder(settings.model, settings.backend)
     library, collection, max_batch = _open_for_writing(settings, embedder)
     _recover_pending(library, collection)
-    total = count_files(paths)
+    total = count_files(paths) + len(loaded)
     seen_files: set[str] = set()
     tell = (lambda label: progress(len(seen_files), total, label)) if progress else None
     writer = _Writer(library, collection, embedder, settings, report, max_batch, tell)
     batch: list[_Prepared] = []
-    for documents, item in enumerate(load_paths(paths), 1):
+    for documents, item in enumerate(itertools.chain(load_paths(paths), loaded), 1):
         seen_files.add(item.path)
         if tell:  # one JSON file can hold hundreds of articles: count documents too
             tell(f"{Path(item.path).name} (document {documents})")
@@ -312,7 +319,8 @@ def _prepare(doc: RawDocument, library: Library, embedder: Embedder, settings: S
     # The content hash in chunk ids lets an update's new vectors coexist with the old ones until commit.
     chunks = chunk_article(article.id, article.text, sentences, embedder.count_tokens,
                            settings.chunk_size, settings.chunk_overlap, id_prefix=f"{article.id}-{digest[:8]}")
-    return _Prepared(doc.source_key, article, sentences, chunks, existing["id"] if existing else None)
+    pages = page_starts(doc.text, doc.pages, article.text, sentences) if doc.pages else []
+    return _Prepared(doc.source_key, article, sentences, chunks, existing["id"] if existing else None, pages)
 
 
 class _Writer:
@@ -415,6 +423,7 @@ def _insert_article(db, p: _Prepared) -> list[str]:
     db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
                    [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(p.sentences)])
     db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, signature(a.text).tobytes()))
+    insert_pages(db, a.id, p.pages)
     dup_of = _chunk_duplicates(db, p)
     for c in p.chunks:
         cur = db.execute(

@@ -31,12 +31,19 @@ def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
 def _add_query_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top-k", dest="top_k", type=int, metavar="N", help="at most N cited sentences")
     p.add_argument("--source", dest="sources", action="append", metavar="S", help="only this publisher (repeatable)")
+    p.add_argument("--author", dest="authors", action="append", metavar="A",
+                   help="only articles by this author, as `rag stats` lists them (repeatable)")
     p.add_argument("--since", type=date.fromisoformat, metavar="DATE", help="only articles dated on or after (YYYY-MM-DD)")
     p.add_argument("--until", type=date.fromisoformat, metavar="DATE", help="only articles dated on or before")
 
 
-def filters_from(args) -> Filters | None:
+def filters_from(args, settings: Settings) -> Filters | None:
+    """The command's filters; an author filter becomes the ids of that author's articles (ValueError: none)."""
+    from rag.store import Library, restrict_to_authors
+
     f = Filters(sources=tuple(args.sources or ()), date_from=args.since, date_to=args.until)
+    if args.authors:
+        return restrict_to_authors(Library(settings.index_dir), f, args.authors)
     return None if f.is_empty() else f
 
 
@@ -44,7 +51,7 @@ def format_answer(answer: Answer) -> str:
     """The answer, then its numbered sources: title, source, date and the quoted sentence."""
     lines = [answer.text]
     for c in answer.citations:
-        meta = ", ".join(x for x in (c.source, c.date) if x)
+        meta = c.details()
         lines.append(f"\n[{c.number}] {c.title}" + (f" ({meta})" if meta else ""))
         before, marked, after = c.quote_parts()
         # The words that answer the question stand out: in **bold**, as in Markdown.
@@ -57,7 +64,7 @@ def format_answer(answer: Answer) -> str:
 def run_ask(args, settings: Settings) -> int:
     from rag.assistant import query
 
-    answer = query(args.question, top_k=args.top_k, filters=filters_from(args), index=settings)
+    answer = query(args.question, top_k=args.top_k, filters=filters_from(args, settings), index=settings)
     print(answer.to_json(indent=2) if args.json else format_answer(answer))
     return 1 if answer.error else 0
 
@@ -74,6 +81,7 @@ def run_chat(args, settings: Settings) -> int:
     for q in assistant.example_questions(3):
         print(f"  {q}")
     history: list[dict] = []
+    filters = filters_from(args, settings)
     while True:
         try:
             question = input("\n> ").strip()
@@ -81,7 +89,7 @@ def run_chat(args, settings: Settings) -> int:
             break
         if not question:
             break
-        answer = query(question, history=history, top_k=args.top_k, filters=filters_from(args), index=assistant)
+        answer = query(question, history=history, top_k=args.top_k, filters=filters, index=assistant)
         if answer.resolved_question and answer.resolved_question != question:
             print(f"({answer.resolved_question})")
         print(format_answer(answer))

@@ -1,6 +1,7 @@
 """The `rag` command: one entry point for indexing, asking, chatting and evaluating.
 
-    rag index seeds/            # build or update the index
+    rag index seeds/            # build or update the index (files, folders, URLs)
+    rag feed update             # fetch the subscribed RSS/Atom feeds (rag feed --help)
     rag ask "What did López Obrador say about fentanyl?"
     rag chat
     rag stats
@@ -18,7 +19,7 @@ import sys
 from rag.settings import Settings, force_offline
 
 # Each module adds its own subcommands with `add_parsers(subparsers, common)`.
-COMMAND_MODULES = ("index.cli", "rag.ask_cli", "eval.cli")
+COMMAND_MODULES = ("index.cli", "index.feed_cli", "rag.ask_cli", "eval.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 
 from rag import answer_type
 from rag.evidence import Evidence, answer_sentence, load_sentences, near_duplicate
+from rag.store import page_at
 from rag.types import Citation, SyndicatedCopy
 
 
@@ -27,12 +28,13 @@ class ArticleRow:
     path: str | None
     grp: str | None
     text: str
+    url: str | None = None  # the article's web address (canonical for fetched pages)
 
 
 def load_articles(db, ids: Sequence[str]) -> dict[str, ArticleRow]:
     if not ids:
         return {}
-    rows = db.execute(f"SELECT id, title, source, date, path, grp, text FROM articles WHERE id IN "
+    rows = db.execute(f"SELECT id, title, source, date, path, grp, text, url FROM articles WHERE id IN "
                       f"({','.join('?' * len(ids))})", list(ids)).fetchall()
     return {r[0]: ArticleRow(*r) for r in rows}
 
@@ -65,7 +67,8 @@ def build_citations(db, evidence: Sequence[Evidence], articles: Mapping[str, Art
         out.append(Citation(
             number=n, article_id=a.id, title=a.title, source=a.source, date=a.date, quote=quote,
             passage=_passage(db, e), start=first.start, end=last.end,
-            score=round(e.score, 4), also_in=syndicated_copies(db, a, quote),
+            score=round(e.score, 4), also_in=syndicated_copies(db, a, quote), url=a.url,
+            page=page_at(db, a.id, first.start),
             highlight=(first.start + span[0], first.start + span[1]) if span else None,
         ))
     return tuple(out)

@@ -66,6 +66,13 @@ class Settings:
     llm_timeout: float = 30.0
     host: str = "127.0.0.1"
     port: int = 7860
+    # Fetching web pages and feeds (index/web.py): a polite client.
+    user_agent: str = "newsrag/0.1 (offline news question answering; fetches pages its user adds)"
+    fetch_timeout: float = 15.0  # seconds to connect, and between bytes received
+    fetch_max_bytes: int = 20_000_000  # a response larger than this is refused (the chat's upload limit)
+    fetch_delay: float = 1.0  # seconds between two requests to one host
+    fetch_max_redirects: int = 5
+    respect_robots: bool = True  # False fetches what robots.txt disallows (for one's own sites)
 
     @classmethod
     def load(
@@ -93,6 +100,9 @@ class Settings:
         return dataclasses.replace(self, **changes)
 
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def _coerce(f: dataclasses.Field, value: Any) -> Any:
     kind = str(f.type)
     try:
@@ -102,6 +112,10 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
             return int(value)
         if kind.startswith("float"):
             return float(value)
+        if kind.startswith("bool") and isinstance(value, str):
+            if value.strip().lower() not in _BOOLEANS:
+                raise ValueError
+            return _BOOLEANS[value.strip().lower()]
     except ValueError:
         raise ValueError(f"setting {f.name}: {value!r} is not a valid {kind}") from None
     return value if not isinstance(value, str) else value.strip()

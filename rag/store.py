@@ -4,7 +4,9 @@ One folder per index:
 
     <index_dir>/manifest.json    model, weights hash, dimension, chunker settings, versions
     <index_dir>/library.sqlite   articles (cleaned text + metadata), sentences, chunks,
-                                 chunks_fts (the BM25 keyword index, SQLite FTS5), pending
+                                 chunks_fts (the BM25 keyword index, SQLite FTS5), pending,
+                                 pages (where each page of a PDF begins), feeds and
+                                 feed_entries (RSS/Atom subscriptions and the entries seen)
     <index_dir>/chroma/          the Chroma collection with one vector per chunk
                                  (absent in server mode, where Chroma lives at `chroma_url`)
     <index_dir>/ingest.lock      held by the one ingest allowed at a time
@@ -21,11 +23,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Sequence
 
 from rag.settings import Settings, force_offline
+from rag.types import Filters
 
 force_offline()
 
@@ -76,6 +80,30 @@ CREATE TABLE IF NOT EXISTS signatures(
     article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
     minhash BLOB NOT NULL             -- for near-duplicate (syndicated copy) detection
 );
+CREATE TABLE IF NOT EXISTS pages(
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    page INTEGER NOT NULL,            -- 1-based page of a PDF
+    start INTEGER NOT NULL,           -- where that page's part of the cleaned text begins
+    PRIMARY KEY(article_id, start)
+);
+CREATE TABLE IF NOT EXISTS feeds(
+    url TEXT PRIMARY KEY,
+    title TEXT,
+    etag TEXT, last_modified TEXT,    -- validators of the last 200 response, for conditional requests
+    added_at REAL NOT NULL,
+    checked_at REAL,
+    last_result TEXT                  -- the last update's summary line
+);
+CREATE TABLE IF NOT EXISTS feed_entries(
+    feed_url TEXT NOT NULL REFERENCES feeds(url) ON DELETE CASCADE,
+    entry_id TEXT NOT NULL,           -- the entry's id (guid), else its link
+    link TEXT NOT NULL,
+    stamp TEXT,                       -- the entry's updated/published date: a new one means fetch again
+    PRIMARY KEY(feed_url, entry_id)
+);
+CREATE INDEX IF NOT EXISTS feed_entries_link ON feed_entries(link);
+CREATE INDEX IF NOT EXISTS articles_path ON articles(path);  -- "is this link indexed?", per feed entry
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
 """
 
 
@@ -298,3 +326,128 @@ def list_articles(library: Library) -> list[ArticleSummary]:
     ).fetchall()
     return [ArticleSummary(r["id"], r["title"], r["source"], r["date"], r["author"], r["path"], r["grp"], r["n"])
             for r in rows]
+
+
+def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequence[str]) -> Filters | None:
+    """`filters` narrowed to the articles by one of `authors` (names as the library lists them), by article id:
+    the vectors carry no author. Raises ValueError when no article is left.
+
+        >>> restrict_to_authors(library, Filters(sources=("The Gullport Ledger",)), ["Mara Quill"]).article_ids
+        ('3f2a…', '91c0…')
+    """
+    if not authors:
+        return filters
+    filters = filters or Filters()
+    rows = library.connect().execute(
+        f"SELECT id FROM articles WHERE author IN ({','.join('?' * len(authors))}) ORDER BY id", list(authors))
+    by_them = [r[0] for r in rows]
+    wanted = set(by_them)
+    ids = [i for i in filters.article_ids if i in wanted] if filters.article_ids else by_them
+    if not ids:
+        among = " among the chosen articles" if filters.article_ids else ""
+        raise ValueError(f"no article by {', '.join(authors)}{among} in the library")
+    return replace(filters, article_ids=tuple(ids))
+
+
+def insert_pages(db: sqlite3.Connection, article_id: str, pages: list[tuple[int, int]]) -> None:
+    """Record where each page of a PDF article begins (inside the caller's transaction)."""
+    db.executemany("INSERT INTO pages(article_id, page, start) VALUES (?,?,?)",
+                   [(article_id, page, start) for page, start in pages])
+
+
+def page_at(db: sqlite3.Connection, article_id: str, offset: int) -> int | None:
+    """The PDF page holding character `offset` of an article's text; None for articles without pages
+    (and for indexes built before pages were recorded)."""
+    if not _has_table(db, "pages"):
+        return None
+    row = db.execute("SELECT page FROM pages WHERE article_id = ? AND start <= ? ORDER BY start DESC LIMIT 1",
+                     (article_id, offset)).fetchone()
+    return row[0] if row else None
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A subscribed RSS/Atom feed and what its last update found."""
+
+    url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    added_at: float
+    checked_at: float | None
+    last_result: str | None
+    entries: int
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """An entry of a feed seen by an earlier update."""
+
+    entry_id: str
+    link: str
+    stamp: str | None
+
+
+def add_feed(library: Library, url: str, now: float) -> bool:
+    """Subscribe to `url`; False when it is already there."""
+    cur = library.connect().execute("INSERT OR IGNORE INTO feeds(url, added_at) VALUES (?, ?)", (url, now))
+    return cur.rowcount == 1
+
+
+def remove_feed(library: Library, url: str) -> bool:
+    """Unsubscribe (the feed's articles stay in the library); False when it was not there."""
+    return library.connect().execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount == 1
+
+
+def list_feeds(library: Library) -> list[Feed]:
+    rows = library.connect().execute(
+        """SELECT f.*, (SELECT COUNT(*) FROM feed_entries e WHERE e.feed_url = f.url) AS n
+           FROM feeds f ORDER BY f.added_at, f.url""").fetchall()
+    return [Feed(r["url"], r["title"], r["etag"], r["last_modified"], r["added_at"], r["checked_at"],
+                 r["last_result"], r["n"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class FeedValidators:
+    """From a feed's last 200 response: its title, and the ETag / Last-Modified for a conditional request."""
+
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+
+
+def save_feed_check(library: Library, url: str, *, checked_at: float, result: str,
+                    validators: FeedValidators | None) -> None:
+    """Record an update of `url`: when, its summary line, and the validators of a 200 response."""
+    db = library.connect()
+    db.execute("UPDATE feeds SET checked_at = ?, last_result = ? WHERE url = ?", (checked_at, result, url))
+    if validators:
+        db.execute("UPDATE feeds SET title = COALESCE(?, title), etag = ?, last_modified = ? WHERE url = ?",
+                   (validators.title, validators.etag, validators.last_modified, url))
+
+
+def feed_entries(library: Library, url: str) -> dict[str, FeedEntry]:
+    """The entries of `url` seen before, by entry id."""
+    rows = library.connect().execute("SELECT entry_id, link, stamp FROM feed_entries WHERE feed_url = ?", (url,))
+    return {r["entry_id"]: FeedEntry(r["entry_id"], r["link"], r["stamp"]) for r in rows}
+
+
+def record_feed_entries(library: Library, url: str, entries: list[FeedEntry]) -> None:
+    library.connect().executemany(
+        "INSERT OR REPLACE INTO feed_entries(feed_url, entry_id, link, stamp) VALUES (?,?,?,?)",
+        [(url, e.entry_id, e.link, e.stamp) for e in entries])
+
+
+def indexed_links(library: Library, links: list[str]) -> set[str]:
+    """Those of `links` already in the library: an article fetched from there, or any feed's entry."""
+    db = library.connect()
+    found = set()
+    for link in links:
+        if db.execute("SELECT 1 FROM articles WHERE path = ? OR url = ? LIMIT 1", (link, link)).fetchone() \
+                or db.execute("SELECT 1 FROM feed_entries WHERE link = ? LIMIT 1", (link,)).fetchone():
+            found.add(link)
+    return found

@@ -77,9 +77,15 @@ class Citation:
     end: int
     score: float
     also_in: tuple[SyndicatedCopy, ...] = ()
+    url: str | None = None  # the article's (canonical) web address, when it came from the web
+    page: int | None = None  # the PDF page the quote begins on
     # [start, end) in the article of the words that answer the question (a name, number, date or role inside
     # the quote), when the question asks for one and the quote gives it; bold in Markdown, marked in the chat.
     highlight: tuple[int, int] | None = None
+
+    def details(self) -> str:
+        """What a plain-text source line shows after the title: 'The Paper, 2023-10-05, p. 2, https://…'."""
+        return ", ".join(x for x in (self.source, self.date, f"p. {self.page}" if self.page else None, self.url) if x)
 
     def quote_parts(self) -> tuple[str, str, str]:
         """The quote split around its highlight: (before, highlighted, after); the middle is "" without one."""
@@ -153,7 +159,7 @@ class Answer:
         if self.citations:
             lines += ["", "**Closest passages**" if self.kind == NOT_STATED else "**Sources**", ""]
             for c in self.citations:
-                meta = ", ".join(x for x in (c.source, c.date) if x)
+                meta = c.details()
                 head = f"[{c.number}] *{c.title}*" + (f" ({meta})" if meta else "")
                 before, marked, after = c.quote_parts()
                 lines.append(f"{head}: {quoted(before + (f'**{marked}**' if marked else '') + after)}")

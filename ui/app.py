@@ -18,25 +18,27 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import gradio as gr
 
 from index import FileProblem, IngestReport, ingest, remove, stats
 from index.dedupe import reprints
+from index.web import ingest_urls, is_url
 from rag import Answer, Assistant, Filters, Settings, query
 from rag.embedder import sha256_of
-from rag.store import ArticleSummary, IndexMismatchError, IndexNotFoundError
+from rag.store import ArticleSummary, IndexMismatchError, IndexNotFoundError, restrict_to_authors
 from ui import render
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
 MAX_FILE_MB = 20
 # Two cores: two questions at once keep both busy; more would only queue inside torch.
 CHAT_CONCURRENCY = 2
 N_EXAMPLES = 5
 CHAT_JS = (Path(__file__).parent / "chat.js").read_text(encoding="utf-8")  # scrolling to answers and sources
 EMPTY_GUIDANCE = (
-    "Your library is empty. Open “Add articles” below, upload .txt, .md, .html, .json or .jsonl files, "
-    "then ask a question about them."
+    "Your library is empty. Open “Add articles” below, upload .txt, .md, .html, .json, .jsonl or .pdf files "
+    "or add pages by URL, then ask a question about them."
 )
 
 
@@ -47,6 +49,7 @@ class LibraryView:
     banner: str  # HTML, empty when all is well
     table: str  # HTML
     publishers: list[str]
+    authors: list[str]
     articles: list[tuple[str, str]]  # (label, article id)
     examples: list[str]
 
@@ -75,9 +78,11 @@ class Librarian:
         except IndexMismatchError as exc:
             self.assistant, self.open_error = None, str(exc)
 
-    def ask(self, question: str, history: list[dict], filters: Filters) -> Answer:
+    def ask(self, question: str, history: list[dict], filters: Filters, authors: list[str] = ()) -> Answer:
+        """The answer; `authors` narrows `filters` to their articles (ValueError when they wrote none of them)."""
         if self.assistant is None:
             return Answer(question=question, text="", abstained=True, error=self.open_error or EMPTY_GUIDANCE)
+        filters = restrict_to_authors(self.assistant.library, filters, authors)
         return query(question, history=history, filters=filters, index=self.assistant)  # never raises
 
     def coverage(self) -> str:
@@ -89,7 +94,7 @@ class Librarian:
         except (IndexNotFoundError, IndexMismatchError) as exc:  # no index yet, or a damaged manifest
             banner = render.status_html(EMPTY_GUIDANCE) if isinstance(exc, IndexNotFoundError) else \
                 render.status_html(str(exc), "error")
-            return LibraryView(banner, render.library_html([], 0, 0, self.settings.model), [], [], [])
+            return LibraryView(banner, render.library_html([], 0, 0, self.settings.model), [], [], [], [])
         model = st.manifest.get("model", "unknown")
         if self.open_error:
             banner = render.status_html(self.open_error, "error")
@@ -103,10 +108,11 @@ class Librarian:
             banner = ""
         examples = self.assistant.example_questions(N_EXAMPLES) if self.assistant and st.n_articles else []
         publishers = sorted({a.source for a in st.articles if a.source})
+        authors = sorted({a.author for a in st.articles if a.author})
         articles = [(a.title + (f" ({', '.join(x for x in (a.source, a.date) if x)})" if a.source or a.date else ""),
                      a.id) for a in st.articles]
         table = render.library_html(st.articles, st.n_articles, st.n_chunks, model, reprints(st.articles))
-        return LibraryView(banner, table, publishers, articles, examples)
+        return LibraryView(banner, table, publishers, authors, articles, examples)
 
     def add(self, files: list[str], progress) -> tuple[str, list[str]]:
         """Check, copy into the index's uploads folder, ingest: (the report, ids of earlier uploads of the
@@ -133,12 +139,7 @@ class Librarian:
             return render.upload_report_html(0, 0, 0, problems), []
         with self._write:
             before = self._uploaded()
-            try:
-                report = ingest(accepted, self.settings,
-                                progress=lambda done, total, label: progress(
-                                    (done, total) if total else None, desc=f"Indexing {label}"))
-            except Exception as exc:  # e.g. a model mismatch: say it, keep the app up
-                report = IngestReport(failed=[FileProblem("all files", str(exc).splitlines()[0])])
+            report = _ingest(lambda step: ingest(accepted, self.settings, progress=step), progress, "file")
             now = self._uploaded()
             kept = {a.path for a in now}
             for dest in accepted:
@@ -152,6 +153,20 @@ class Librarian:
         report_html = render.upload_report_html(len(report.added), len(report.updated), len(report.unchanged),
                                                 problems, [(Path(a.path).name, a.title) for a in earlier])
         return report_html, [a.id for a in earlier]
+
+    def add_urls(self, text: str, progress) -> str:
+        """Fetch the web pages or PDFs whose URLs `text` lists (spaces or lines apart) and index them."""
+        words = text.split()
+        problems = [(w, "not an http(s) URL") for w in words if not is_url(w)]
+        urls = [w for w in words if is_url(w)]
+        if not urls:
+            return render.upload_report_html(0, 0, 0, problems, noun="address")
+        with self._write:
+            report = _ingest(lambda step: ingest_urls(urls, self.settings, progress=step), progress, "address")
+            self._open()
+        problems += [(p.path, p.reason) for p in report.problems]
+        return render.upload_report_html(len(report.added), len(report.updated), len(report.unchanged), problems,
+                                         noun="address")
 
     def _uploaded(self) -> list[ArticleSummary]:
         """The library's articles that came from uploads."""
@@ -181,6 +196,18 @@ class Librarian:
             self._open()
         return render.status_html("Removed." if removed else "That article was not in the library.",
                                   "info" if removed else "warn")
+
+
+def _ingest(run: Callable[..., IngestReport], progress, noun: str) -> IngestReport:
+    """Run one ingest (`run(progress_step)`) with its progress on the page. An error that stops it (e.g. a
+    model mismatch) becomes the report's one failure, named "every file" or "every address": the app stays up."""
+    def step(done: int, total: int, label: str) -> None:
+        progress((done, total) if total else None, desc=f"Indexing {label}")
+
+    try:
+        return run(step)
+    except Exception as exc:
+        return IngestReport(failed=[FileProblem(f"every {noun}", str(exc).splitlines()[0])])
 
 
 def _parse_date(value: str, label: str) -> date | None:
@@ -229,6 +256,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             with gr.Column(scale=2, min_width=300):
                 with gr.Accordion("Filters", open=False):
                     f_sources = gr.CheckboxGroup(label="Publishers", choices=[])
+                    f_authors = gr.CheckboxGroup(label="Authors", choices=[], elem_id="nr-authors")
                     f_articles = gr.Dropdown(label="Articles", choices=[], multiselect=True)
                     with gr.Row():
                         f_from = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1)
@@ -240,14 +268,20 @@ def build_app(settings: Settings) -> gr.Blocks:
                         remove_btn = gr.Button("Remove", variant="stop", scale=1, min_width=80)
                     remove_status = gr.HTML()
                 with gr.Accordion("Add articles", open=True):
-                    files = gr.File(label=f"Files (.txt .md .html .json .jsonl; {MAX_FILE_MB} MB each)",
+                    files = gr.File(label=f"Files (.txt .md .html .json .jsonl .pdf; {MAX_FILE_MB} MB each)",
                                     file_count="multiple", file_types=list(ALLOWED_SUFFIXES), elem_id="nr-files")
                     add_btn = gr.Button("Add to library", variant="primary", elem_id="nr-add")
                     add_report = gr.HTML(elem_id="nr-add-report")
                     replace_btn = gr.Button(visible=False, elem_id="nr-replace")
                     replace_ids = gr.State([])  # earlier uploads of the same names as the last added files
+                    with gr.Row():
+                        url_box = gr.Textbox(label="Add by URL (web pages or PDFs; one or more)", scale=4,
+                                             min_width=200, max_lines=4, placeholder="https://…",
+                                             elem_id="nr-url")
+                        url_btn = gr.Button("Fetch", variant="primary", scale=1, min_width=70, elem_id="nr-url-add")
+                    url_report = gr.HTML(elem_id="nr-url-report")
 
-        def ask(q, history, plain, sources, article_ids, d_from, d_to):
+        def ask(q, history, plain, sources, article_ids, d_from, d_to, authors=None):
             q = (q or "").strip()
             if not q:
                 yield history, plain, gr.update(), gr.update()
@@ -258,7 +292,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             try:
                 filters = Filters(sources=tuple(sources or ()), article_ids=tuple(article_ids or ()),
                                   date_from=_parse_date(d_from, "From"), date_to=_parse_date(d_to, "To"))
-                answer = lib.ask(q, plain, filters)
+                answer = lib.ask(q, plain, filters, list(authors or ()))
             except ValueError as exc:
                 answer = Answer(question=q, text="", abstained=True, error=str(exc))
             if not answer.abstained and not answer.error:
@@ -271,7 +305,7 @@ def build_app(settings: Settings) -> gr.Blocks:
             plain = plain + [{"role": "user", "content": q}, {"role": "assistant", "content": answer.text}]
             yield history, plain, "", answer.to_markdown()
 
-        ask_inputs = [question, chatbot, plain_history, f_sources, f_articles, f_from, f_to]
+        ask_inputs = [question, chatbot, plain_history, f_sources, f_articles, f_from, f_to, f_authors]
         ask_outputs = [chatbot, plain_history, question, markdown]
         question.submit(ask, ask_inputs, ask_outputs, api_name="ask", concurrency_limit=CHAT_CONCURRENCY,
                         concurrency_id="chat")
@@ -283,14 +317,14 @@ def build_app(settings: Settings) -> gr.Blocks:
                         api_name="clear")
         chatbot.clear(lambda: ([], ""), None, [plain_history, markdown], api_visibility="private")
 
-        view_outputs = [banner, library, examples, f_sources, f_articles, to_remove]
+        view_outputs = [banner, library, examples, f_sources, f_articles, to_remove, f_authors]
 
         def show():
             v = lib.view()
             # No "Try" heading over an empty list (an empty library, or one too small to suggest questions).
             return (v.banner, v.table, gr.Dataset(samples=[[q] for q in v.examples], visible=bool(v.examples)),
                     gr.CheckboxGroup(choices=v.publishers), gr.Dropdown(choices=v.articles),
-                    gr.Dropdown(choices=v.articles, value=None))
+                    gr.Dropdown(choices=v.articles, value=None), gr.CheckboxGroup(choices=v.authors))
 
         def add(paths, progress=gr.Progress()):
             if not paths:
@@ -308,6 +342,11 @@ def build_app(settings: Settings) -> gr.Blocks:
             done = render.status_html(f"Replaced: the earlier {'file' if n == 1 else f'{n} files'} removed.")
             return (done,) + show() + (gr.Button(visible=False), [])
 
+        def add_by_url(text, progress=gr.Progress()):
+            report = lib.add_urls(text, progress) if (text or "").strip() else render.status_html(
+                "Paste one or more web addresses first.", "warn")
+            return (report, "") + show()
+
         def drop(article_id):
             return (lib.remove(article_id),) + show()
 
@@ -316,6 +355,10 @@ def build_app(settings: Settings) -> gr.Blocks:
                       concurrency_limit=1, concurrency_id="write")
         replace_btn.click(replace, replace_ids, [add_report] + view_outputs + [replace_btn, replace_ids],
                           api_name="replace", concurrency_limit=1, concurrency_id="write")
+        url_btn.click(add_by_url, url_box, [url_report, url_box] + view_outputs, api_name="add_url",
+                      concurrency_limit=1, concurrency_id="write")
+        url_box.submit(add_by_url, url_box, [url_report, url_box] + view_outputs, api_visibility="private",
+                       concurrency_limit=1, concurrency_id="write")
         remove_btn.click(drop, to_remove, [remove_status] + view_outputs, api_name="remove", concurrency_limit=1,
                          concurrency_id="write")
     app.queue(default_concurrency_limit=CHAT_CONCURRENCY)

@@ -71,12 +71,15 @@ def _source_html(c: Citation, uid: str) -> str:
             for k in c.also_in
         )
         also = f'<div class="nr-also">also in {copies}</div>'
-    meta = _meta(c.source, c.date)
+    meta = " · ".join(x for x in (_meta(c.source, c.date), f"p. {c.page}" if c.page else "") if x)
+    title = f'<cite class="nr-title">{_e(c.title)}</cite>'
+    if c.url and c.url.lower().startswith(("http://", "https://")):  # never a javascript: or data: link
+        title = f'<a class="nr-link" href="{_e(c.url)}" target="_blank" rel="noopener noreferrer">{title}</a>'
     return (
         f'<li class="nr-source" id="nr-{uid}-{c.number}" data-article="{_e(c.article_id)}">'
         f'<span class="nr-num">[{c.number}]</span>'
         f'<div class="nr-body">'
-        f'<div class="nr-head"><cite class="nr-title">{_e(c.title)}</cite>'
+        f'<div class="nr-head">{title}'
         + (f' <span class="nr-meta">{meta}</span>' if meta else "")
         + "</div>"
         f'<blockquote class="nr-quote">{_quote_html(c)}</blockquote>'
@@ -155,10 +158,13 @@ def library_html(articles: Iterable, n_articles: int, n_chunks: int, model: str,
     )
 
 
+_PLURALS = {"file": "files", "address": "addresses"}
+
+
 def upload_report_html(added: int, updated: int, unchanged: int, problems: Iterable[tuple[str, str]],
-                       same_names: Iterable[tuple[str, str]] = ()) -> str:
-    """What an upload did, with one line per file that failed and why, and one per new file whose name
-    an earlier upload (`same_names`: file name, that article's title) already had."""
+                       same_names: Iterable[tuple[str, str]] = (), noun: str = "file") -> str:
+    """What an upload (or an add by URL, `noun="address"`) did, with one line per input that failed and why,
+    and one per new file whose name an earlier upload (`same_names`: file name, that article's title) already had."""
     problems, same_names = list(problems), list(same_names)
     head = f"Added {added}, updated {updated}, unchanged {unchanged}."
     clash = "".join(
@@ -168,7 +174,7 @@ def upload_report_html(added: int, updated: int, unchanged: int, problems: Itera
         return f'<div class="nr-upload nr-ok">{head}{clash}</div>'
     items = "".join(f"<li><code>{_e(name)}</code>: {_e(reason)}</li>" for name, reason in problems)
     return (
-        f'<div class="nr-upload nr-warn">{head} {len(problems)} file{"s" if len(problems) != 1 else ""} '
+        f'<div class="nr-upload nr-warn">{head} {len(problems)} {noun if len(problems) == 1 else _PLURALS[noun]} '
         f"not indexed:<ul>{items}</ul>{clash}</div>"
     )
 
@@ -197,6 +203,7 @@ li.nr-source.nr-picked { background: var(--color-accent-soft, #eef2ff); }
 .nr-body { min-width: 0; flex: 1; overflow-wrap: anywhere; }
 .nr-answer cite { font-family: inherit; font-size: 1em; font-style: normal; }
 .nr-title { font-weight: 600; font-size: .95em; }
+.nr-link { color: inherit; text-decoration: underline dotted; }
 .nr-head { font-size: 1em; line-height: 1.35; }
 .nr-meta { font-size: .85em; opacity: .8; white-space: nowrap; }
 blockquote.nr-quote { margin: .3em 0; padding: 0 0 0 .6em; border-left: 3px solid #f2c94c; font-style: italic; }

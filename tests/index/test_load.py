@@ -105,8 +105,8 @@ def test_utf8_bom_is_fine(tmp_path):
 
 
 def test_unsupported_extension(tmp_path):
-    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4 ...")
-    assert _problem(tmp_path / "report.pdf") == "unsupported extension .pdf"
+    (tmp_path / "report.docx").write_bytes(b"PK\x03\x04 ...")
+    assert _problem(tmp_path / "report.docx") == "unsupported extension .docx"
 
 
 def test_missing_path(tmp_path):

@@ -88,3 +88,14 @@ def test_library_tags_only_the_given_copies():
     rows = [SimpleNamespace(id=i, title=f"T{i}", source=None, date=None, group="g", chunks=1) for i in ("a", "b")]
     out = render.library_html(rows, 2, 2, "m", copies={"b"})
     assert out.count("nr-copy-tag") == 1 and out.index("Tb") < out.index("nr-copy-tag")
+
+
+def test_a_source_links_its_web_address_and_names_its_pdf_page():
+    web = _citation(1, "One.", "One.", url='https://ledger.example/story/pier?a=1&b="2"')
+    pdf = _citation(2, "Two.", "Two.", page=3)
+    sneaky = _citation(3, "Three.", "Three.", url="javascript:alert(1)")
+    out = render.answer_html(Answer("q", "One [1]. Two [2]. Three [3].", citations=(web, pdf, sneaky)), uid="u")
+    assert ('<a class="nr-link" href="https://ledger.example/story/pier?a=1&amp;b=&quot;2&quot;" '
+            'target="_blank" rel="noopener noreferrer"><cite class="nr-title">Title 1</cite></a>') in out
+    assert '<span class="nr-meta">The Paper · 2023-10-05 · p. 3</span>' in out
+    assert "javascript:" not in out
