@@ -119,7 +119,10 @@ def find(sentence: str, kind: str | None, question: str) -> tuple[int, int] | No
         return fold(m.group(group)) not in asked
 
     if kind == "number":
-        return next(((m.start(), m.end()) for m in NUMBER_SPAN.finditer(sentence) if new(m)), None)
+        # A day of a date ("from 1 April", "Oct. 4") is no answer to "how much / how many".
+        dates = [(d.start(), d.end()) for d in DATE_SPAN.finditer(sentence)]
+        return next(((m.start(), m.end()) for m in NUMBER_SPAN.finditer(sentence)
+                     if new(m) and not any(a <= m.start() < b for a, b in dates)), None)
     if kind == "date":
         return next(((m.start(), m.end()) for m in DATE_SPAN.finditer(sentence) if new(m)), None)
     if kind == "place":

@@ -47,3 +47,9 @@ def test_list_questions_count_every_name():
     assert asks_for_several(q) and not asks_for_several("Who attended the ceremony?")
     assert count("Ada Quist, Bo Lind and Cy Moreau attended.", "person", q, several=True) == 3
     assert count("Ada Quist attended.", "person", q, several=True) == 1
+
+
+def test_the_day_of_a_date_is_no_amount():
+    q = "How much will the survey of the north pier cost?"
+    assert span("The pier is closed from 1 April for repairs.", q) is None
+    assert span("The survey, from Oct. 4, will cost 180,000 crowns.", q) == "180,000"
