@@ -131,3 +131,11 @@ def test_library_tags_the_reprint_and_lists_articles_without_unknown_publishers(
     assert labels and not any("unknown" in label for label in labels), labels
     assert f"{by_path['003'].title} (The Boston Globe)" in labels
     assert by_path["004"].title in labels  # no publisher, no date: the headline alone
+
+
+def test_server_prints_its_address_and_no_public_link_advice(client, live_app):
+    deadline = time.monotonic() + 10  # the line follows the server's start by a moment
+    while "ready at" not in (log := live_app.log.read_text(encoding="utf-8")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert f"newsrag chat ready at http://127.0.0.1:{live_app.settings.port}/" in log, log
+    assert "share=True" not in log and "public link" not in log, log
