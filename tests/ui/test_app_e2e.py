@@ -121,7 +121,7 @@ def test_eight_users_five_questions_each_get_cited_answers(client, live_app):
 
 
 def test_library_tags_the_reprint_and_lists_articles_without_unknown_publishers(client, live_app):
-    _banner, table, _examples, _publishers, articles, _remove = client.predict(api_name="/library")
+    _banner, table, _examples, _publishers, articles, _remove, _authors = client.predict(api_name="/library")
     by_path = {a.path.rsplit("/", 1)[-1][:3]: a for a in stats(live_app.settings).articles if a.path}
     rows = re.findall(r'<td class="nr-lib-title">(.*?)</td>', table, re.S)
     tagged = {html.unescape(re.sub(r"<.*", "", r, flags=re.S)) for r in rows if "nr-copy-tag" in r}
