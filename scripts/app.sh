@@ -10,5 +10,5 @@ if [ ! -f "$index_dir/manifest.json" ]; then
   .venv/bin/rag index seeds --index "$index_dir"
   echo "    done in $((SECONDS - began)) s"
 fi
-echo "==> Starting the chat (about 10 s)"
+echo "==> Starting the chat (about 20 s)"
 exec .venv/bin/python -m ui --index "$index_dir" "$@"

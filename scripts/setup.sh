@@ -49,7 +49,7 @@ if [[ ",$extras," == *",llm,"* ]]; then
   key="$llama_version-$(printf '%s|%s|%s' "$cmake_args" "$(uname -m)" "$(.venv/bin/python -c 'import sys; print(sys.implementation.cache_tag)')" | sha256sum | cut -c1-12)"
   wheels="${NEWSRAG_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/newsrag/wheels}/llama-cpp-python-$key"
   if ! compgen -G "$wheels/llama_cpp_python-*.whl" >/dev/null; then
-    step "Building llama-cpp-python $llama_version from source, portable ($cmake_args): once per machine, about 30 min on 2 busy cores; kept in $wheels"
+    step "Building llama-cpp-python $llama_version from source, portable ($cmake_args): once per machine, 45 min measured on 2 busy cores, less when they are idle; kept in $wheels"
     building=$(mktemp -d)
     # pip says only "started" until the compiler is done: a line a minute says it is still at work.
     (while sleep 60; do printf '    still building (%d min)\n' $(((SECONDS - step_began) / 60)); done) &
@@ -66,7 +66,7 @@ if [[ ",$extras," == *",llm,"* ]]; then
   find_links=(--find-links "$wheels" --only-binary llama-cpp-python)
 fi
 
-step "Installing the project${extras:+ with $extras} and its dependencies into .venv (about 6 min on a fresh machine: torch, transformers, chromadb, gradio, llama-index)"
+step "Installing the project${extras:+ with $extras} and its dependencies into .venv (about 5 min on a fresh machine: torch, transformers, chromadb, gradio, llama-index)"
 # torch is pinned in the same command: any other torch pulls a multi-GB CUDA build.
 pip_run install "${find_links[@]}" torch==2.13.0 -e "$spec"
 .venv/bin/python -c "import rag, index"
