@@ -54,7 +54,7 @@ if [[ ",$extras," == *",llm,"* ]]; then
     # pip says only "started" until the compiler is done: a line a minute says it is still at work.
     (while sleep 60; do printf '    still building (%d min)\n' $(((SECONDS - step_began) / 60)); done) &
     ticker=$!
-    trap 'kill $ticker 2>/dev/null' EXIT
+    trap 'kill $ticker 2>/dev/null || true' EXIT  # the ticker may be gone: not a failure
     # No pip cache: it may hold a native build of the same version from an earlier install.
     CMAKE_ARGS="$cmake_args" pip_run wheel --no-deps --no-cache-dir -w "$building" "llama-cpp-python==$llama_version"
     kill $ticker
