@@ -49,7 +49,7 @@ def filters_from(args, settings: Settings) -> Filters | None:
 
 def format_answer(answer: Answer) -> str:
     """The answer, then its numbered sources: title, source, date and the quoted sentence."""
-    lines = [answer.text]
+    lines = ([answer.searched] if answer.searched else []) + [answer.text]
     for c in answer.citations:
         meta = c.details()
         lines.append(f"\n[{c.number}] {c.title}" + (f" ({meta})" if meta else ""))

@@ -22,6 +22,7 @@ import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -32,10 +33,11 @@ from rag.embedder import ModelError, load_embedder
 from rag.evidence import NEAREST, Selection, load_sentences, select, stems
 from rag.followup import resolve
 from rag.query_args import argument_error
+from rag.question_dates import TimeScope, newest_relevant, time_scope
 from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold, sql_where
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
-from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest, with_index_backend
+from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, newest_date, read_manifest, with_index_backend
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
 
 log = logging.getLogger(__name__)
@@ -180,16 +182,21 @@ class Assistant:
         if error:
             return Answer(question=text, text=error, abstained=True, error=error)
         resolved = resolve(text, history)
-        found = self.find_evidence(resolved, filters, top_k)
+        scope = self.time_scope(resolved, filters)
+        searched = scope.describe() or None
+        # The time words chose the dates searched; the rest of the question is what to find in them.
+        asked = scope.rest or resolved
+        found = self.find_evidence(asked, scope.narrow(filters), top_k, newest_first=scope.newest)
         timings = found.timings
         if found.why_not_found is not None:
-            return self._abstain(text, resolved, timings, t0, found.why_not_found or self._left_out(filters))
+            why = found.why_not_found or self._left_out(scope.narrow(filters))
+            return replace(self._abstain(text, resolved, timings, t0, why), searched=searched)
         t = time.perf_counter()
         db = self.library.connect()
         confidence = probability(found.signals, self.gate)
         kind = ANSWERED if confidence >= self.gate.threshold and found.selection.how != "unattributed" else NOT_STATED
         evidence = found.selection.evidence if kind == ANSWERED else found.selection.evidence[:NEAREST]
-        citations = build_citations(db, evidence, found.articles, answer_type.expected(resolved), resolved)
+        citations = build_citations(db, evidence, found.articles, answer_type.expected(asked), asked)
         answer_text = extractive_text([c.quote for c in citations])
         order = date_order(resolved, citations, found.named)
         if order:
@@ -203,9 +210,15 @@ class Assistant:
         timings["compose"] = round((time.perf_counter() - t) * 1000, 2)
         timings["total"] = round((time.perf_counter() - t0) * 1000, 2)
         return Answer(question=text, text=answer_text, citations=citations, timings=timings,
-                      resolved_question=resolved, kind=kind, confidence=round(confidence, 4))
+                      resolved_question=resolved, kind=kind, confidence=round(confidence, 4), searched=searched)
 
-    def find_evidence(self, question: str, filters: Filters | None = None, top_k: int | None = None) -> Findings:
+    def time_scope(self, question: str, filters: Filters | None = None) -> TimeScope:
+        """What the question says about publication dates (`rag.question_dates`): a range, the newest first."""
+        publishers = len(filters.sources) if filters and filters.sources else len(self.retriever.named_sources(question))
+        return time_scope(question, today=date.today(), newest_article=newest_date(self.library), publishers=publishers)
+
+    def find_evidence(self, question: str, filters: Filters | None = None, top_k: int | None = None,
+                      newest_first: bool = False) -> Findings:
         """Retrieve, select the best evidence for a (resolved) question and measure it: everything the gate
         decides from, and the reason when nothing in the library is about the question.
 
@@ -242,6 +255,11 @@ class Assistant:
                                                    (articles[p.article_id].date or "").startswith(y) for y in years)]
             if not passages:
                 return Findings(question, timings, why_not_found=f"No article found covers {' or '.join(years)}.")
+        if newest_first:
+            # "the latest on X": the answer comes from the newest of the articles ranked best for X.
+            newest = newest_relevant(passages, {aid: a.date for aid, a in articles.items()}, stems, question)
+            if newest:
+                passages = [p for p in passages if p.article_id == newest]
         # Who speaks matters only to "what did X say" and "who said '...'" questions; attributing
         # every sentence of eight articles is a third of the selection time on the others.
         attributed = intent is not None or quoted_claim(question) is not None

@@ -24,6 +24,7 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass, replace
+from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Sequence
@@ -451,3 +452,12 @@ def indexed_links(library: Library, links: list[str]) -> set[str]:
                 or db.execute("SELECT 1 FROM feed_entries WHERE link = ? LIMIT 1", (link,)).fetchone():
             found.add(link)
     return found
+
+
+def newest_date(library: Library) -> date | None:
+    """The newest publication day in the library (None when no article is dated)."""
+    row = library.connect().execute("SELECT MAX(date) FROM articles WHERE date IS NOT NULL AND date != ''").fetchone()
+    try:
+        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+    except ValueError:
+        return None

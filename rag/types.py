@@ -124,7 +124,8 @@ class Answer:
     citations are then the closest sentences, labelled so in `text`; `"not_found"`, when nothing in the library
     is about it: no citations, and `text` says what the library covers. `abstained` is true unless answered.
     `confidence` is the answerability gate's calibrated probability that the cited sentences answer
-    (`rag.answerability`), None when the gate did not run.
+    (`rag.answerability`), None when the gate did not run. `searched` says which publication dates the
+    question's own time words searched ("in October 2023", "the latest on"; `rag.question_dates`), else None.
 
         >>> Answer(question="q", text="Nothing.", abstained=True).kind
         'not_found'
@@ -139,6 +140,7 @@ class Answer:
     error: str | None = None  # a one-line message when the question could not be asked
     kind: str = ""  # one of ANSWER_KINDS; left empty, it follows `abstained`
     confidence: float | None = None
+    searched: str | None = None  # what the question's time words searched, e.g. 'Searched articles published ...'
 
     def __post_init__(self):
         if not self.kind:
@@ -155,7 +157,7 @@ class Answer:
 
     def to_markdown(self) -> str:
         """The answer followed by its numbered sources, ready to paste."""
-        lines = [self.text]
+        lines = ([f"*{self.searched}*", ""] if self.searched else []) + [self.text]
         if self.citations:
             lines += ["", "**Closest passages**" if self.kind == NOT_STATED else "**Sources**", ""]
             for c in self.citations:

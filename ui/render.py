@@ -103,20 +103,22 @@ def answer_html(answer: Answer, uid: str, coverage: str = "") -> str:
         )
     numbers = {c.number for c in answer.citations}
     sources = "".join(_source_html(c, uid) for c in answer.citations)
+    # What the question's time words searched ("in October 2023", "the latest"), so the reader sees why.
+    searched = f'<div class="nr-searched">{_e(answer.searched)}</div>' if answer.searched else ""
     if answer.kind == NOT_STATED and answer.citations:
         # The closest sentences, not an answer: said first, in a calm style of its own.
         rest = " ".join(answer.text.replace(NOT_STATED_LEAD, "").split())
         return (
-            f'<div class="nr-answer nr-not-stated"><strong>{NOT_STATED_HEAD}.</strong>'
+            f'<div class="nr-answer nr-not-stated">{searched}<strong>{NOT_STATED_HEAD}.</strong>'
             f'{_linked_text(rest, numbers, uid)}'
             f'<div class="nr-sources-label">Closest passages</div><ol class="nr-sources">{sources}</ol></div>'
         )
     if answer.abstained or not answer.citations:
         text = answer.text.strip() or (f"Your library covers: {coverage}" if coverage else "")
         body = "".join(f"<p>{_e(p.strip())}</p>" for p in re.split(r"\n\s*\n", text) if p.strip())
-        return f'<div class="nr-answer nr-abstained"><strong>{NOT_FOUND}.</strong>{body}</div>'
+        return f'<div class="nr-answer nr-abstained">{searched}<strong>{NOT_FOUND}.</strong>{body}</div>'
     return (
-        f'<div class="nr-answer">{_linked_text(answer.text, numbers, uid)}'
+        f'<div class="nr-answer">{searched}{_linked_text(answer.text, numbers, uid)}'
         f'<div class="nr-sources-label">Sources</div><ol class="nr-sources">{sources}</ol></div>'
     )
 
@@ -215,6 +217,7 @@ details.nr-details summary { cursor: pointer; font-size: .85em; color: var(--col
 .nr-passage mark, .nr-answer mark { background: #ffe066; color: #111; padding: 0 1px; border-radius: 2px; }
 .nr-abstained { border-left: 4px solid #9ca3af; padding-left: .6em; }
 .nr-not-stated { border-left: 4px solid #93c5fd; padding-left: .6em; }
+.nr-searched { font-size: .85em; color: #4b5563; margin-bottom: .35em; }
 .nr-not-stated > strong { display: block; margin-bottom: .2em; color: #1e40af; }
 mark.nr-hl { background: #fde68a; color: inherit; font-style: normal; font-weight: 600; padding: 0 1px; }
 .nr-abstained strong { display: block; margin-bottom: .3em; }

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
 OUTSIDE = ROOT / "eval" / "gold" / "seeds-outside.jsonl"
 NEW_GOLD = ROOT / "eval" / "gold" / "multihop-new.jsonl"
+TIME_GOLD = ROOT / "eval" / "gold" / "multihop-time.jsonl"
 SEEDS = ROOT / "seeds"
 MULTIHOP = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag"
 
@@ -47,7 +48,8 @@ def new_items():
     return load_gold(NEW_GOLD)
 
 
-@pytest.fixture(scope="module", params=[GOLD, OUTSIDE, NEW_GOLD], ids=["seeds", "seeds-outside", "multihop-new"])
+@pytest.fixture(scope="module", params=[GOLD, OUTSIDE, NEW_GOLD, TIME_GOLD],
+                ids=["seeds", "seeds-outside", "multihop-new", "multihop-time"])
 def any_items(request):
     return load_gold(request.param)
 
@@ -57,21 +59,40 @@ def test_every_evidence_text_is_verbatim_in_its_seed(gold):
     _assert_verbatim(load_gold(gold), {p.name: _ws(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")})
 
 
-def test_every_evidence_text_is_verbatim_in_its_corpus_article(new_items):
+@pytest.mark.parametrize("gold", [NEW_GOLD, TIME_GOLD], ids=["multihop-new", "multihop-time"])
+def test_every_evidence_text_is_verbatim_in_its_corpus_article(gold):
     corpus_file = MULTIHOP / "corpus.json"
     if not corpus_file.is_file():
-        pytest.skip(f"MultiHop-RAG corpus not found at {corpus_file}: multihop-new.jsonl evidence not checked")
+        pytest.skip(f"MultiHop-RAG corpus not found at {corpus_file}: {gold.name} evidence not checked")
     corpus = json.loads(corpus_file.read_text(encoding="utf-8"))
+    items = load_gold(gold)
     titles = Counter(a["title"] for a in corpus)
-    cited = {ev.article for item in new_items for ev in item.evidence + item.related}
+    cited = {ev.article for item in items for ev in item.evidence + item.related}
     assert all(titles[t] == 1 for t in cited), "an evidence title names several corpus articles"
-    _assert_verbatim(new_items, {a["title"]: _ws(a["body"]) for a in corpus})
+    _assert_verbatim(items, {a["title"]: _ws(a["body"]) for a in corpus})
+
+
+def test_time_set_latest_items_cite_the_newest_relevant_article():
+    """multihop-time.jsonl: each "latest" item's evidence is from an article published on the day its notes give
+    as the newest, later than the next-newest relevant one; both halves hold every kind of item."""
+    corpus_file = MULTIHOP / "corpus.json"
+    if not corpus_file.is_file():
+        pytest.skip(f"MultiHop-RAG corpus not found at {corpus_file}")
+    published = {a["title"]: a["published_at"][:10] for a in json.loads(corpus_file.read_text(encoding="utf-8"))}
+    items = load_gold(TIME_GOLD)
+    latest = [i for i in items if (i.notes or "").startswith("latest")]
+    assert len(latest) >= 20 and sum(1 for i in items if i.type == "unanswerable") >= 5
+    for item in latest:
+        newest, following = re.search(r"newest (\d{4}-\d\d-\d\d).*next (\d{4}-\d\d-\d\d)", item.notes).groups()
+        assert {published[e.article] for e in item.evidence} == {newest} and newest > following, item.id
+    for kind in ("latest", "period", "time near-miss"):
+        assert {i.half for i in items if (i.notes or "").startswith(kind)} == set(GOLD_HALVES), kind
 
 
 def test_ids_unique_and_types_valid(any_items):
     ids = [i.id for i in any_items]
     assert len(ids) == len(set(ids))
-    assert {i.type for i in any_items} == set(GOLD_TYPES)
+    assert {i.type for i in any_items} <= set(GOLD_TYPES)
 
 
 def test_key_facts_are_in_the_evidence(any_items):
