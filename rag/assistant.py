@@ -37,7 +37,7 @@ from rag.question_dates import TimeScope, newest_relevant, time_scope
 from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold, sql_where
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
-from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, newest_date, read_manifest, with_index_backend
+from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, dating, expected_manifest, read_manifest, with_index_backend
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
 
 log = logging.getLogger(__name__)
@@ -182,14 +182,18 @@ class Assistant:
         if error:
             return Answer(question=text, text=error, abstained=True, error=error)
         resolved = resolve(text, history)
-        scope = self.time_scope(resolved, filters)
+        dates = dating(self.library)
+        scope = self.time_scope(resolved, filters, dates.newest)
+        searched_filters = scope.narrow(filters)
         searched = scope.describe() or None
+        if searched and searched_filters is not None and searched_filters.undated and dates.undated:
+            searched += f" {dates.undated} article{'s' if dates.undated != 1 else ''} with no date searched too."
         # The time words chose the dates searched; the rest of the question is what to find in them.
         asked = scope.rest or resolved
-        found = self.find_evidence(asked, scope.narrow(filters), top_k, newest_first=scope.newest)
+        found = self.find_evidence(asked, searched_filters, top_k, newest_first=scope.newest)
         timings = found.timings
         if found.why_not_found is not None:
-            why = found.why_not_found or self._left_out(scope.narrow(filters))
+            why = found.why_not_found or self._left_out(searched_filters)
             return replace(self._abstain(text, resolved, timings, t0, why), searched=searched)
         t = time.perf_counter()
         db = self.library.connect()
@@ -212,10 +216,11 @@ class Assistant:
         return Answer(question=text, text=answer_text, citations=citations, timings=timings,
                       resolved_question=resolved, kind=kind, confidence=round(confidence, 4), searched=searched)
 
-    def time_scope(self, question: str, filters: Filters | None = None) -> TimeScope:
-        """What the question says about publication dates (`rag.question_dates`): a range, the newest first."""
+    def time_scope(self, question: str, filters: Filters | None = None, newest: date | None = None) -> TimeScope:
+        """What the question says about publication dates (`rag.question_dates`): a range, the newest first.
+        `newest` (the library's newest publication day) anchors a month named without a year."""
         publishers = len(filters.sources) if filters and filters.sources else len(self.retriever.named_sources(question))
-        return time_scope(question, today=date.today(), newest_article=newest_date(self.library), publishers=publishers)
+        return time_scope(question, today=date.today(), newest_article=newest, publishers=publishers)
 
     def find_evidence(self, question: str, filters: Filters | None = None, top_k: int | None = None,
                       newest_first: bool = False) -> Findings:
@@ -326,11 +331,12 @@ class Assistant:
         left_out = considered - count(filters)
         if not left_out:
             return ""
-        undated = count(undated_filters, " AND (a.date IS NULL OR a.date = '')")
+        undated = 0 if filters.undated else count(undated_filters, " AND (a.date IS NULL OR a.date = '')")
         span = " ".join(f"{word} {d.isoformat()}" for word, d in (("from", filters.date_from), ("to", filters.date_to)) if d)
         reasons = [f"{n} {'has' if n == 1 else 'have'} no date" if i == 0 else f"{n} {'is' if n == 1 else 'are'} dated outside it"
                    for i, n in enumerate((undated, left_out - undated)) if n]
-        return f"The date filter ({span}) left out {left_out} of {considered} article{'s' if considered != 1 else ''}: {', '.join(reasons)}."
+        what = "The dates the question names" if filters.undated else "The date filter"
+        return f"{what} ({span}) left out {left_out} of {considered} article{'s' if considered != 1 else ''}: {', '.join(reasons)}."
 
     def _abstain(self, question: str, resolved: str, timings: dict, t0: float, why: str = "") -> Answer:
         """A "not found" answer: why, when known, and what the library covers instead."""

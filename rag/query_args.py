@@ -34,6 +34,8 @@ def argument_error(history: object, top_k: object, filters: object) -> str | Non
         value = getattr(filters, name)
         if value is not None and not isinstance(value, date):
             return f"filters.{name} must be a datetime.date such as date(2023, 9, 26) or None, not {_shown(value)}"
+    if not isinstance(filters.undated, bool):
+        return f"filters.undated must be True or False, not {_shown(filters.undated)}"
     return None
 
 

@@ -57,13 +57,16 @@ class TimeScope:
         return not (self.date_from or self.date_to or self.newest)
 
     def narrow(self, filters: Filters | None) -> Filters | None:
-        """`filters` with this range intersected into its dates (a reader's own filter keeps its tighter ends)."""
+        """`filters` with this range intersected into its dates (a reader's own filter keeps its tighter ends).
+        Articles with no date stay in unless the reader's own filter has a date range: nothing says they fall
+        outside the question's."""
         if not (self.date_from or self.date_to):
             return filters
         filters = filters or Filters()
         start = max((d for d in (filters.date_from, self.date_from) if d), default=None)
         end = min((d for d in (filters.date_to, self.date_to) if d), default=None)
-        return replace(filters, date_from=start, date_to=end)
+        own_range = bool(filters.date_from or filters.date_to)
+        return replace(filters, date_from=start, date_to=end, undated=filters.undated or not own_range)
 
     def describe(self) -> str:
         """One line for the reader: what was searched and which words of the question said so.

@@ -155,12 +155,17 @@ def chroma_where(filters: Filters | None) -> dict | None:
         clauses.append({"source": {"$in": list(filters.sources)}})
     if filters.article_ids:
         clauses.append({"article_id": {"$in": list(filters.article_ids)}})
+    dates: list[dict] = []
     if filters.date_from:
-        clauses.append({"date_num": {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
+        dates.append({"date_num": {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
     if filters.date_to:
         if not filters.date_from:  # undated articles are stored as 0: a date range leaves them out, as in SQL
-            clauses.append({"date_num": {"$gt": 0}})
-        clauses.append({"date_num": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
+            dates.append({"date_num": {"$gt": 0}})
+        dates.append({"date_num": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
+    if dates and filters.undated:
+        clauses.append({"$or": [{"date_num": 0}, dates[0] if len(dates) == 1 else {"$and": dates}]})
+    else:
+        clauses += dates
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
@@ -175,12 +180,17 @@ def sql_where(filters: Filters | None) -> tuple[str, list]:
     if filters.article_ids:
         parts.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
         params += list(filters.article_ids)
+    dates = []
     if filters.date_from:
-        parts.append("a.date >= ?")
+        dates.append("a.date >= ?")
         params.append(filters.date_from.isoformat())
     if filters.date_to:
-        parts.append("a.date <= ?")
+        dates.append("a.date <= ?")
         params.append(filters.date_to.isoformat())
+    if dates and filters.undated:
+        parts.append(f"(a.date IS NULL OR a.date = '' OR ({' AND '.join(dates)}))")
+    else:
+        parts += dates
     return " AND " + " AND ".join(parts), params
 
 

@@ -454,10 +454,20 @@ def indexed_links(library: Library, links: list[str]) -> set[str]:
     return found
 
 
-def newest_date(library: Library) -> date | None:
-    """The newest publication day in the library (None when no article is dated)."""
-    row = library.connect().execute("SELECT MAX(date) FROM articles WHERE date IS NOT NULL AND date != ''").fetchone()
+@dataclass(frozen=True)
+class Dating:
+    """How the library's articles are dated: the newest publication day (None when none is) and how many have
+    no date."""
+
+    newest: date | None
+    undated: int
+
+
+def dating(library: Library) -> Dating:
+    newest, undated = library.connect().execute(
+        "SELECT MAX(NULLIF(date, '')), SUM(date IS NULL OR date = '') FROM articles").fetchone()
     try:
-        return date.fromisoformat(row[0][:10]) if row and row[0] else None
+        day = date.fromisoformat(newest[:10]) if newest else None
     except ValueError:
-        return None
+        day = None
+    return Dating(day, undated or 0)

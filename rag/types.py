@@ -97,12 +97,15 @@ class Citation:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to some publishers, articles or a date range (inclusive)."""
+    """Restrict retrieval to some publishers, articles or a date range (inclusive). A date range leaves out
+    articles with no date unless `undated` is true (the range a question's own words give keeps them: nothing
+    says they fall outside it)."""
 
     sources: tuple[str, ...] = ()
     article_ids: tuple[str, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
+    undated: bool = False
 
     def is_empty(self) -> bool:
         return not (self.sources or self.article_ids or self.date_from or self.date_to)

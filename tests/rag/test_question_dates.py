@@ -71,7 +71,8 @@ def test_a_range_of_one_report_is_not_applied_when_the_question_names_several_pu
 
 def test_narrow_keeps_the_tighter_ends_of_a_readers_filter():
     scope = TimeScope(date(2023, 10, 1), date(2023, 10, 31), phrase="in October 2023")
-    assert scope.narrow(None) == Filters(date_from=date(2023, 10, 1), date_to=date(2023, 10, 31))
+    assert scope.narrow(None) == Filters(date_from=date(2023, 10, 1), date_to=date(2023, 10, 31), undated=True)
+    assert scope.narrow(Filters(sources=("Reuters",))).undated  # nothing says an undated article is outside
     mine = Filters(sources=("Reuters",), date_from=date(2023, 10, 15))
     assert scope.narrow(mine) == Filters(sources=("Reuters",), date_from=date(2023, 10, 15), date_to=date(2023, 10, 31))
     assert TimeScope(newest=True, phrase="latest").narrow(mine) is mine

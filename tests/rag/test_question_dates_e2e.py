@@ -60,4 +60,4 @@ def test_a_period_no_article_covers_is_not_found_with_the_range_shown(dated_inde
     answer = query("What happened with the Port Alder strike this week?", index=dated_index)
     assert answer.kind == "not_found" and not answer.citations
     assert answer.searched and answer.searched.startswith("Searched articles published")
-    assert "left out 4 of 4 articles" in answer.text
+    assert "The dates the question names (from 2026-11-30 to 2026-12-02) left out 4 of 4 articles: 4 are dated outside it." in answer.text

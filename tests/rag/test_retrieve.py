@@ -152,3 +152,13 @@ def test_keyword_search_narrowed_to_a_publisher(tmp_path):
     assert sorted(retriever.keyword("regulators fined", None)) == ["a:0", "b:0", "c:0"]
     assert retriever.keyword("regulators fined", Filters(sources=("Fortune",))) == ["a:0"]  # not "Fortune Daily"
     assert retriever.keyword("regulators fined", Filters(sources=('The "Age"',))) == ["b:0"]
+
+
+def test_a_date_range_that_keeps_undated_articles():
+    f = Filters(sources=("Reuters",), date_from=date(2023, 10, 1), date_to=date(2023, 10, 31), undated=True)
+    assert sql_where(f) == (" AND a.source IN (?) AND (a.date IS NULL OR a.date = '' OR (a.date >= ? AND a.date <= ?))",
+                            ["Reuters", "2023-10-01", "2023-10-31"])
+    assert chroma_where(f) == {"$and": [{"source": {"$in": ["Reuters"]}}, {"$or": [
+        {"date_num": 0}, {"$and": [{"date_num": {"$gte": 20231001}}, {"date_num": {"$lte": 20231031}}]}]}]}
+    assert chroma_where(Filters(date_to=date(2023, 10, 31))) == {"$and": [{"date_num": {"$gt": 0}},
+                                                                          {"date_num": {"$lte": 20231031}}]}
