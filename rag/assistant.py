@@ -219,7 +219,7 @@ class Assistant:
     def time_scope(self, question: str, filters: Filters | None = None, newest: date | None = None) -> TimeScope:
         """What the question says about publication dates (`rag.question_dates`): a range, the newest first.
         `newest` (the library's newest publication day) anchors a month named without a year."""
-        publishers = len(filters.sources) if filters and filters.sources else len(self.retriever.named_sources(question))
+        publishers = filters.sources if filters and filters.sources else self.retriever.named_sources(question)
         return time_scope(question, today=date.today(), newest_article=newest, publishers=publishers)
 
     def find_evidence(self, question: str, filters: Filters | None = None, top_k: int | None = None,

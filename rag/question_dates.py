@@ -184,13 +184,13 @@ def _renamed(pattern: str, prefix: str) -> str:
 PERIODS: tuple[tuple[re.Pattern, Resolver], ...] = tuple((re.compile(p, re.IGNORECASE), r) for p, r in (
     (r"\btoday\b", lambda m, today, newest: (today, today)),
     (r"\byesterday\b", lambda m, today, newest: (today - timedelta(days=1), today - timedelta(days=1))),
-    (r"\bthis week\b", lambda m, today, newest: (_week_start(today), today)),
-    (r"\blast week\b", lambda m, today, newest: (_week_start(today) - timedelta(days=7),
+    (r"\bthis week\b(?!['’]s)", lambda m, today, newest: (_week_start(today), today)),
+    (r"\blast week\b(?!['’]s)", lambda m, today, newest: (_week_start(today) - timedelta(days=7),
                                                  _week_start(today) - timedelta(days=1))),
-    (r"\bthis month\b", lambda m, today, newest: (_month_start(today), today)),
-    (r"\blast month\b", lambda m, today, newest: (_month_start(_month_start(today) - timedelta(days=1)),
+    (r"\bthis month\b(?!['’]s)", lambda m, today, newest: (_month_start(today), today)),
+    (r"\blast month\b(?!['’]s)", lambda m, today, newest: (_month_start(_month_start(today) - timedelta(days=1)),
                                                   _month_start(today) - timedelta(days=1))),
-    (r"\bthis year\b", lambda m, today, newest: (date(today.year, 1, 1), today)),
+    (r"\bthis year\b(?!['’]s)", lambda m, today, newest: (date(today.year, 1, 1), today)),
     (r"\b(?:in |over |during )?the (?:past|last) (?:(?P<n>\d{1,3}) )?(?P<unit>day|week|month|year)s?\b", _last_n),
     (rf"\bbetween\s+{_renamed(_DATE, 'a_')}\s+and\s+{_renamed(_DATE, 'b_')}", _between),
     (rf"\bsince\s+{_DATE}", _since),
@@ -217,10 +217,11 @@ RECENCY_POOL = 5
 RELEVANT_SHARE = 0.5
 
 
-def time_scope(question: str, today: date, newest_article: date | None = None, publishers: int = 0) -> TimeScope:
+def time_scope(question: str, today: date, newest_article: date | None = None, publishers: Sequence[str] = ()) -> TimeScope:
     """The `TimeScope` of `question`. `newest_article` (the library's newest publication day; `today` when
-    unknown) anchors a month named without a year; `publishers` is how many publishers the question names: with
-    two or more, a range belongs to one report's clause and is not applied to the whole question.
+    unknown) anchors a month named without a year; `publishers` are the publishers the question names: their
+    names are not time words ("Business Today"), and with two or more a range belongs to one report's clause and
+    is not applied to the whole question.
 
         >>> time_scope("Who resigned this week?", today=date(2026, 12, 2)).describe()
         'Searched articles published 2026-11-30 to 2026-12-02 ("this week").'
@@ -229,16 +230,20 @@ def time_scope(question: str, today: date, newest_article: date | None = None, p
         >>> time_scope("What was Hammer's latest book?", today=date(2026, 12, 2)).is_empty()
         True
     """
-    found = _NEWEST.search(question)
+    # Publishers' names are masked (same length, so positions hold): "Business Today" names no day.
+    masked = question
+    for name in publishers:
+        masked = re.sub(re.escape(name), lambda m: " " * len(m.group(0)), masked, flags=re.IGNORECASE)
+    found = _NEWEST.search(masked)
     phrase = _NEWEST_LEAD.sub("", found.group(0)).strip(" ?.!") if found else ""
     start = end = None
     words: list[tuple[int, str]] = []
     cut = [found.span()] if found else []
-    if publishers < 2:
+    if len(publishers) < 2:
         reference = newest_article or today
         taken: list[tuple[int, int]] = []
         for pattern, resolve in PERIODS:
-            for m in pattern.finditer(question):
+            for m in pattern.finditer(masked):
                 if any(m.start() < e and s < m.end() for s, e in taken) or not _is_date(m):
                     continue
                 span = resolve(m, today, reference)
