@@ -294,3 +294,16 @@ def test_date_filter_over_undated_articles_says_what_it_left_out(browser, live_a
     assert f"left out {undated} of {len(articles)} articles: {undated} have no date" in text, text
     _wait_first_line_in_view(bubble, "abstention")
     page.screenshot(path=str(OUT / "desktop-date-filter.png"))
+
+
+def test_time_words_in_a_question_show_what_was_searched(browser, live_app):
+    OUT.mkdir(parents=True, exist_ok=True)
+    tab = Page(browser, live_app.url, *SIZES["desktop"])
+    bubble = tab.ask("What did López Obrador say about fentanyl in October 2023?")
+    undated = sum(not a.date for a in stats(live_app.settings).articles)  # the seeds have no date: kept in
+    searched = bubble.locator(".nr-searched")
+    assert searched.inner_text() == ('Searched articles published 2023-10-01 to 2023-10-31 ("in October 2023"). '
+                                     f"{undated} articles with no date searched too.")
+    assert QUOTE in bubble.inner_text()
+    _wait_first_line_in_view(bubble, "answer")
+    tab.page.screenshot(path=str(OUT / "desktop-time-words.png"))
