@@ -33,11 +33,11 @@ from rag.embedder import ModelError, load_embedder
 from rag.evidence import NEAREST, Selection, load_sentences, select, stems
 from rag.followup import resolve
 from rag.query_args import argument_error
-from rag.question_dates import TimeScope, newest_relevant, time_scope
+from rag.question_dates import EVENT_POOL, TimeScope, newest_relevant, time_scope
 from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold, sql_where
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
-from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, dating, expected_manifest, read_manifest, with_index_backend
+from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, chunk_dates, dating, expected_manifest, read_manifest, with_index_backend
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ ANSI_ESCAPE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|(?:\x1b\[|\x9b)[0-?
 SPEAKER_SAMPLE = 50  # articles scanned for quoted people when describing the library
 NOT_FOUND = "I could not find this in your articles."
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
 FOREIGN_STOPWORDS = frozenset(
     "que qué el los las del sobre dijo por para una est les des une sur dit der die das und ist nicht ein eine mit".split()
 )
@@ -220,7 +221,13 @@ class Assistant:
         """What the question says about publication dates (`rag.question_dates`): a range, the newest first.
         `newest` (the library's newest publication day) anchors a month named without a year."""
         publishers = filters.sources if filters and filters.sources else self.retriever.named_sources(question)
-        return time_scope(question, today=date.today(), newest_article=newest, publishers=publishers)
+        scope = time_scope(question, today=date.today(), newest_article=newest, publishers=publishers)
+        if scope.event:
+            # The event's day: the first publication day among the articles that report it best (BM25).
+            chunks = list(dict.fromkeys(self.retriever.keyword(scope.event, filters)))[:EVENT_POOL]
+            days = sorted(d[:10] for d in chunk_dates(self.library, chunks).values() if d and ISO_DAY.match(d))
+            scope = scope.anchored(date.fromisoformat(days[0]) if days else None)
+        return scope
 
     def find_evidence(self, question: str, filters: Filters | None = None, top_k: int | None = None,
                       newest_first: bool = False) -> Findings:

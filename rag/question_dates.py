@@ -51,10 +51,27 @@ class TimeScope:
     newest: bool = False
     phrase: str = ""
     rest: str = ""  # the question without its time words: what to search for
-
+    event: str = ""  # "the Mexico City talks" of "before the Mexico City talks": dated by `anchored`
+    relation: str = ""  # before, after or since the event
+    event_day: date | None = None  # the day the event was first reported, once `anchored`
 
     def is_empty(self) -> bool:
-        return not (self.date_from or self.date_to or self.newest)
+        return not (self.date_from or self.date_to or self.newest or self.event)
+
+    def anchored(self, day: date | None) -> "TimeScope":
+        """This scope with its event dated: "before" ends the day before `day`; "after" and "since" start on it
+        (the day's own reports may already tell what followed). With no day (no dated article reports the event), the range stays open.
+
+            >>> TimeScope(event="the talks", relation="before", phrase="before the talks").anchored(date(2023, 10, 5)).date_to
+            datetime.date(2023, 10, 4)
+        """
+        if not self.event or day is None:
+            return self
+        start, end = {"before": (None, day - timedelta(days=1)), "after": (day, None),
+                      "since": (day, None)}[self.relation]
+        start = max((d for d in (self.date_from, start) if d), default=None)
+        end = min((d for d in (self.date_to, end) if d), default=None)
+        return replace(self, date_from=start, date_to=end, event_day=day)
 
     def narrow(self, filters: Filters | None) -> Filters | None:
         """`filters` with this range intersected into its dates (a reader's own filter keeps its tighter ends).
@@ -85,9 +102,12 @@ class TimeScope:
             span = f"published up to {self.date_to}"
         else:
             span = ""
+        said = f'"{self.phrase}"' + (f", first reported {self.event_day}" if self.event_day else "")
+        if not span and self.event and not self.event_day:
+            return f'No dated article reports {self.event}: searched every date ("{self.phrase}").'
         if not span:
-            return f'Newest relevant article first ("{self.phrase}").'
-        return f'Searched articles {span}{", newest first" if self.newest else ""} ("{self.phrase}").'
+            return f'Newest relevant article first ({said}).'
+        return f'Searched articles {span}{", newest first" if self.newest else ""} ({said}).'
 
 
 Resolver = Callable[[re.Match, date, date], "tuple[date | None, date | None] | None"]
@@ -209,10 +229,21 @@ _NEWEST = re.compile("|".join((
     r"^\s*(?:latest|newest|most recent)\b",
     r"\bmost recently\b",
 )), re.IGNORECASE)
+# "before the Mexico City talks": an event, dated by the first of the `EVENT_POOL` articles that report it best. A report ("after the
+# Sporting News report on ...") is not an event: multi-report questions order reports by their own dates.
+_EVENT = re.compile(
+    r"\b(?P<relation>before|after|since|prior to|ahead of|following)\s+(?P<event>(?:the|last)\s+(?:[\w'’-]+\s+){0,5}?"
+    r"[\w'’-]+)(?=\s*(?:[,?.;!]|$)|\s+(?:what|who|how|when|did|does|do|was|were|is|are|has|have|had)\b)",
+    re.IGNORECASE)
+_NOT_EVENT = re.compile(r"\b(?:reports?|reporting|articles?|stor(?:y|ies)|coverage|pieces?|posts?|publications?|"
+                        r"published|news|interviews?)\b", re.IGNORECASE)
+_RELATION = {"before": "before", "prior to": "before", "ahead of": "before", "after": "after", "following": "after",
+             "since": "since"}
 _NEWEST_LEAD = re.compile(r"^(?:what'?s|whats)\s+", re.IGNORECASE)
 # How many of the best-ranked articles the newest is taken from: the newest of a wider pool is more often an
 # article about something else that shares a word.
 RECENCY_POOL = 5
+EVENT_POOL = 3  # not measured: no gold question names an event in a dated library
 # A passage is about the question when it holds this share of the question's words.
 RELEVANT_SHARE = 0.5
 
@@ -255,6 +286,13 @@ def time_scope(question: str, today: date, newest_article: date | None = None, p
                 # Several phrases narrow each other: "after October 4, 2023, and before November 1, 2023".
                 start = max((d for d in (start, span[0]) if d), default=None)
                 end = min((d for d in (end, span[1]) if d), default=None)
+        if not words:
+            event = _EVENT.search(masked)
+            if event and not _NOT_EVENT.search(event.group("event")):
+                # The event's words stay in the question: they are often what it is about.
+                return TimeScope(newest=found is not None, rest=_without(question, cut),
+                                 phrase=", ".join(([phrase] if phrase else []) + [event.group(0).strip()]),
+                                 event=event.group("event"), relation=_RELATION[event.group("relation").lower()])
     phrase = ", ".join(([phrase] if phrase else []) + [w for _, w in sorted(words)])
     return TimeScope(start, end, found is not None, phrase, _without(question, cut))
 

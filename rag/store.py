@@ -471,3 +471,13 @@ def dating(library: Library) -> Dating:
     except ValueError:
         day = None
     return Dating(day, undated or 0)
+
+
+def chunk_dates(library: Library, chunk_ids: Sequence[str]) -> dict[str, str | None]:
+    """{chunk id: its article's publication date (ISO text, None when undated)}."""
+    if not chunk_ids:
+        return {}
+    rows = library.connect().execute(
+        f"SELECT c.id, NULLIF(a.date, '') FROM chunks c JOIN articles a ON a.id = c.article_id "
+        f"WHERE c.id IN ({','.join('?' * len(chunk_ids))})", list(chunk_ids)).fetchall()
+    return dict(rows)

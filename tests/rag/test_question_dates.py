@@ -39,7 +39,7 @@ def test_periods_resolve_to_publication_ranges(question, start, end):
     "the report on October 7, 2023",  # a report's day: searched per clause by the retriever, not a range
     "What was Hammer's latest book?",  # an attribute, not the newest news
     "Which company, recently reported by TechCrunch, made a profit?",
-    "before the talks, what did he say?",  # an event, not a date
+    "What had he said before?",  # no event named
     "in may they said",  # "may" in lower case with no number is not the month
     "after Augusta National's decision",
     "What did the minister say?",
@@ -123,3 +123,24 @@ def test_newest_relevant_takes_the_newest_of_the_best_ranked_articles_about_the_
 ])
 def test_rest_is_the_question_without_its_time_words(question, rest):
     assert time_scope(question, today=TODAY, newest_article=NEWEST).rest == rest
+
+
+@pytest.mark.parametrize("question, event, relation", [
+    ("What did Blinken say before the Mexico City talks?", "the Mexico City talks", "before"),
+    ("before the talks, what did he say?", "the talks", "before"),
+    ("What was said ahead of the summit with Mexico?", "the summit with Mexico", "before"),
+    ("What did Musk say following the launch of the Cybertruck?", "the launch of the Cybertruck", "after"),
+    ("since the election, how have prices moved?", "the election", "since"),
+])
+def test_an_event_is_dated_by_its_first_report(question, event, relation):
+    scope = time_scope(question, today=TODAY)
+    assert (scope.event, scope.relation) == (event, relation) and scope.rest == question
+    assert scope.describe() == f'No dated article reports {event}: searched every date ("{scope.phrase}").'
+    dated = scope.anchored(date(2023, 10, 5))
+    expected = {"before": (None, date(2023, 10, 4)), "after": (date(2023, 10, 5), None), "since": (date(2023, 10, 5), None)}
+    assert (dated.date_from, dated.date_to) == expected[relation]
+    assert dated.describe().endswith(f'("{scope.phrase}", first reported 2023-10-05).')
+
+
+def test_a_report_is_not_an_event():
+    assert time_scope("What did Sporting News say after the Sporting News report on the draft?", TODAY).is_empty()

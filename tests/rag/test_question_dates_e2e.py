@@ -61,3 +61,10 @@ def test_a_period_no_article_covers_is_not_found_with_the_range_shown(dated_inde
     assert answer.kind == "not_found" and not answer.citations
     assert answer.searched and answer.searched.startswith("Searched articles published")
     assert "The dates the question names (from 2026-11-30 to 2026-12-02) left out 4 of 4 articles: 4 are dated outside it." in answer.text
+
+
+def test_before_an_event_searches_up_to_its_first_report(dated_index):
+    answer = query("What did the union say before the new contract?", index=dated_index)
+    assert answer.searched == ('Searched articles published up to 2023-11-20 ("before the new contract", '
+                               'first reported 2023-11-21).')
+    assert answer.citations and all(c.date < "2023-11-21" for c in answer.citations)
