@@ -1,4 +1,4 @@
-"""Learn `OrderWeights` (rag.retrieve.coverage_order) on MultiHop-RAG's dev queries, by coordinate ascent on MAP@10.
+"""Learn `OrderWeights` (rag.ordering.coverage_order) on MultiHop-RAG's dev queries, by coordinate ascent on MAP@10.
 
     .venv/bin/python bench/tune_order.py [--index .rag/eval/index-multihop] [--rounds 3] [--limit N]   (about 20 min)
 
@@ -22,7 +22,8 @@ sys.path.insert(0, str(ROOT))
 from eval import metrics  # noqa: E402
 from eval.loaders import load_multihop  # noqa: E402
 from rag import open_assistant  # noqa: E402
-from rag.retrieve import CandidatePool, OrderWeights, coverage_order  # noqa: E402
+from rag.ordering import OrderWeights, coverage_order  # noqa: E402
+from rag.retrieve import CandidatePool  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 STEPS = (-1.0, -0.5, -0.2, -0.05, 0.05, 0.2, 0.5, 1.0)

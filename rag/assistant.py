@@ -29,12 +29,14 @@ from rag import answer_type
 from rag.answerability import GateWeights, Signals, probability
 from rag.compose import ArticleRow, build_citations, date_order, extractive_text, load_articles
 from rag.embedder import ModelError, load_embedder
-from rag.evidence import NEAREST, Selection, load_sentences, select, stems
+from rag.evidence import NEAREST, Selection, load_sentences, select
 from rag.followup import resolve
 from rag.query_args import argument_error
-from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold, sql_where
+from rag.filters import sql_where
+from rag.retrieve import HybridRetriever, RankedPassage, RetrievalConfig
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
+from rag.text import STOPWORDS, content_words, fast_fold, stems
 from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest, with_index_backend
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
 

@@ -21,9 +21,10 @@ from functools import lru_cache
 from typing import Callable, Mapping, Sequence
 
 from rag import answer_type
-from rag.retrieve import Passage, content_words, fast_fold
+from rag.retrieve import Passage
 from rag.speakers import (HONORIFICS, OPEN_QUOTES, Intent, Speaker, attribute, name_tokens, opens_quote, quoted_claim,
                           same_person)
+from rag.text import content_words, english_stems, fast_fold, stems
 
 # A sentence that holds the kind of answer the question asks for (a number, a date, a name: `rag.answer_type`)
 # gains this much coverage: half the weight of a typical second question word.
@@ -44,18 +45,6 @@ CHANGE_QUESTION = re.compile(r"\bby how much\b|\bhow much (did|has|have|had|was|
 CHANGE_FOLLOW_UP = re.compile(r"^\W*(those|these|that|this|it|the (figures?|numbers?|totals?|rates?))\b.*"
                               r"(\d\s*(percent|per cent|%)|\d+\s*times\b|\b(doubled|tripled|halved)\b)", re.I | re.S)
 LEADING_GLUE = re.compile(r"^(?:But|And|However|Yet|Still|So|Also|Meanwhile),?\s+")
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer, installed with llama-index-retrievers-bm25
-
-    return Stemmer.Stemmer("english")
-
-
-def stems(text: str) -> set[str]:
-    """Stemmed content words of `text`, accent and case folded."""
-    return set(_stemmer().stemWords(content_words(text)))
 
 
 def token_set(text: str) -> set[str]:
@@ -449,7 +438,7 @@ def topic_head(topic: str) -> str | None:
             break
         words.append(w)
     content = content_words(" ".join(words))
-    return _stemmer().stemWord(content[-1]) if content else None
+    return english_stems(content[-1:])[0] if content else None
 
 
 def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, list[Sentence]],
@@ -468,7 +457,7 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
             if n.passage is None and by_person(n):
                 n.passage, n.stems = s.passage, stems(n.text)
                 said.append(n)
-    person_stems = set(_stemmer().stemWords(name_tokens(person)))
+    person_stems = set(english_stems(name_tokens(person)))
     topic = stems(intent.topic) - person_stems if intent.topic else set()
     # Co-occurring words stand in for a one-word topic ("overdoses" for "fentanyl"); for a
     # many-word topic they mostly echo its commonest word, so only the topic's own words count.

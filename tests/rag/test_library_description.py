@@ -8,7 +8,7 @@ import pytest
 
 from rag import Filters, open_assistant, query
 from rag.assistant import _as_object
-from rag.evidence import stems
+from rag.text import stems
 
 
 def test_topic_reads_as_the_object_of_about():

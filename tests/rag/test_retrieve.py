@@ -1,9 +1,13 @@
-"""Fusion, keyword query building and filters (pure parts of rag.retrieve)."""
+"""Fusion, keyword query building, filters, report clauses and ordering: the pure parts of retrieval."""
 
 from datetime import date
 
-from rag.retrieve import (HybridRetriever, RetrievalConfig, Candidate, OrderWeights, best_sentences, chroma_where, coverage_order, content_words,
-                          fts_query, porter_stems, report_clauses, round_robin, rrf, sql_where)
+from rag.filters import chroma_where, sql_where
+from rag.fusion import round_robin, rrf
+from rag.ordering import Candidate, OrderWeights, best_sentences, coverage_order
+from rag.report_clauses import report_clauses
+from rag.retrieve import HybridRetriever, RetrievalConfig, fts_query
+from rag.text import content_words, porter_stems
 from rag.types import Filters
 
 

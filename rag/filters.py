@@ -1,0 +1,48 @@
+"""`Filters` (publishers, articles, dates) translated for each store: a Chroma `where` and SQL conditions.
+
+    >>> from datetime import date
+    >>> chroma_where(Filters(sources=("AFP",), date_from=date(2023, 10, 1)))
+    {'$and': [{'source': {'$in': ['AFP']}}, {'date_num': {'$gte': 20231001}}]}
+"""
+
+from __future__ import annotations
+
+from rag.types import Filters
+
+
+def chroma_where(filters: Filters | None) -> dict | None:
+    """Chroma metadata filter for `filters` (date_num is YYYYMMDD as an int)."""
+    if filters is None or filters.is_empty():
+        return None
+    clauses: list[dict] = []
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.article_ids:
+        clauses.append({"article_id": {"$in": list(filters.article_ids)}})
+    if filters.date_from:
+        clauses.append({"date_num": {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
+    if filters.date_to:
+        if not filters.date_from:  # undated articles are stored as 0: a date range leaves them out, as in SQL
+            clauses.append({"date_num": {"$gt": 0}})
+        clauses.append({"date_num": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def sql_where(filters: Filters | None) -> tuple[str, list]:
+    """SQL conditions on `articles a` for `filters` (ISO dates compare as strings)."""
+    if filters is None or filters.is_empty():
+        return "", []
+    parts, params = [], []
+    if filters.sources:
+        parts.append(f"a.source IN ({','.join('?' * len(filters.sources))})")
+        params += list(filters.sources)
+    if filters.article_ids:
+        parts.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
+        params += list(filters.article_ids)
+    if filters.date_from:
+        parts.append("a.date >= ?")
+        params.append(filters.date_from.isoformat())
+    if filters.date_to:
+        parts.append("a.date <= ?")
+        params.append(filters.date_to.isoformat())
+    return " AND " + " AND ".join(parts), params
