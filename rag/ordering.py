@@ -1,14 +1,15 @@
 """How the fused passages are placed: each scored by its best sentence (`best_sentences`), then placed greedily so
 that each fact of a multi-part question comes early (`coverage_order`, with weights learned by `bench/tune_order.py`).
 
-    >>> a = Candidate("art1", None, (0.0, 0.9, 0.0, 1.0, 0.0, 0.0), frozenset({"fentanyl"}))
+    >>> features = OrderFeatures(rank=0.0, dense=0.9, clause=0.0, best_sentence=1.0, named_source=0.0, named_day=0.0)
+    >>> a = Candidate("art1", None, features, frozenset({"fentanyl"}))
     >>> coverage_order([a, a], {"fentanyl": 1.0}, OrderWeights())
     [0, 1]
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Sequence
 
@@ -16,18 +17,38 @@ from rag.text import content_words, porter_stems
 
 
 @dataclass(frozen=True)
+class OrderFeatures:
+    """What `coverage_order` weighs of one passage by itself: a passage's values (`Candidate.features`), or the
+    weight of each (`OrderWeights.features`). A new feature is a field here, its weight in `OrderWeights`
+    and its value where `rag.retrieve` builds candidates; both must name every field.
+
+        >>> OrderFeatures(rank=1.0, dense=0.5, clause=0.0, best_sentence=0.0, named_source=0.0, named_day=0.0).dot(
+        ...     OrderFeatures(rank=0.25, dense=1.2, clause=0.3, best_sentence=2.9, named_source=2.5, named_day=1.75))
+        0.85
+    """
+
+    rank: float  # -log(1 + its place in the fused, sentence re-ranked order)
+    dense: float  # cosine similarity to the question (0 when the dense side did not find it)
+    clause: float  # -log(2 + its place in the report clauses' own BM25 round robin), multi-report questions
+    best_sentence: float  # its best sentence's score over the best of all passages
+    named_source: float  # 1 when it comes from a publisher the question names
+    named_day: float  # 1 when it was published on a day the question names
+
+    def dot(self, other: OrderFeatures) -> float:
+        """The sum of the products of the same features: a passage's linear score under weights `other`."""
+        return sum(getattr(self, name) * getattr(other, name) for name in FEATURES)
+
+
+FEATURES = tuple(f.name for f in fields(OrderFeatures))
+
+
+@dataclass(frozen=True)
 class OrderWeights:
-    """Weights of `coverage_order`, learned on MultiHop-RAG dev (`bench/tune_order.py`).
+    """Weights of `coverage_order`, learned on MultiHop-RAG dev (`bench/tune_order.py`): of a passage's own
+    features, and of what the passages already placed above it cover."""
 
-    The first six weigh a passage's features (`Candidate.features`, in this order); the last three what the
-    passages already placed above it cover."""
-
-    rank: float = 0.25  # -log(1 + its place in the fused, sentence re-ranked order)
-    dense: float = 1.2  # cosine similarity to the question (0 when the dense side did not find it)
-    clause: float = 0.3  # -log(2 + its place in the report clauses' own BM25 round robin), multi-report questions
-    best_sentence: float = 2.9  # its best sentence's score over the best of all passages
-    named_source: float = 2.5  # it comes from a publisher the question names
-    named_day: float = 1.75  # it was published on a day the question names
+    features: OrderFeatures = OrderFeatures(rank=0.25, dense=1.2, clause=0.3, best_sentence=2.9, named_source=2.5,
+                                            named_day=1.75)
     same_article: float = 0.35  # per passage of its article already placed
     same_source: float = 0.9  # the question names publishers, and its publisher already has a passage placed
     new_words: float = 3.45  # share of the question's (rarity-weighted) words its best sentence adds
@@ -69,12 +90,11 @@ def best_sentences(weights: dict[str, float], chunks: Sequence[tuple[str, Sequen
 
 @dataclass(frozen=True)
 class Candidate:
-    """What `coverage_order` knows of one passage: features as `OrderWeights` lists them, and the question
-    words its best sentence holds."""
+    """What `coverage_order` knows of one passage: its features, and the question words its best sentence holds."""
 
     article_id: str
     source: str | None
-    features: tuple[float, float, float, float, float, float]
+    features: OrderFeatures
     words: frozenset
 
 
@@ -87,14 +107,14 @@ def coverage_order(candidates: Sequence[Candidate], word_weights: dict[str, floa
     places a second passage of the first fact's article before the first passage of the next fact.
     MultiHop-RAG dev, each half's weights checked on the other half: MAP@10 0.377/0.379 -> 0.398/0.399.
 
-        >>> a = Candidate("art1", None, (0.0, 0.9, 0.0, 1.0, 0.0, 0.0), frozenset({"fentanyl"}))
-        >>> coverage_order([a, a, Candidate("art2", None, (-1.0, 0.8, 0.0, 0.9, 0.0, 0.0), frozenset({"border"}))],
+        >>> def seen(rank, dense, best):
+        ...     return OrderFeatures(rank, dense, clause=0.0, best_sentence=best, named_source=0.0, named_day=0.0)
+        >>> a = Candidate("art1", None, seen(0.0, 0.9, 1.0), frozenset({"fentanyl"}))
+        >>> coverage_order([a, a, Candidate("art2", None, seen(-1.0, 0.8, 0.9), frozenset({"border"}))],
         ...                {"fentanyl": 1.0, "border": 1.0}, OrderWeights())
         [0, 2, 1]
     """
-    linear = (weights.rank, weights.dense, weights.clause, weights.best_sentence, weights.named_source,
-              weights.named_day)
-    base = [sum(w * f for w, f in zip(linear, c.features)) for c in candidates]
+    base = [weights.features.dot(c.features) for c in candidates]
     total = sum(word_weights.values()) or 1.0
     placed: list[int] = []
     per_article: dict[str, int] = {}

@@ -18,7 +18,7 @@ from typing import Sequence
 
 from rag.filters import chroma_where, sql_where
 from rag.fusion import interleave_sources, round_robin, rrf
-from rag.ordering import Candidate, OrderWeights, best_sentences, coverage_order, sentence_stems
+from rag.ordering import Candidate, OrderFeatures, OrderWeights, best_sentences, coverage_order, sentence_stems
 from rag.report_clauses import Clause, report_clauses
 from rag.text import content_words, fast_fold, porter_stems
 from rag.types import Filters
@@ -298,12 +298,13 @@ class HybridRetriever:
         candidates = []
         for p in ranked:
             row = rows[p.chunk_id]
-            features = (-math.log(1 + p.rank),
-                        p.dense or 0.0,
-                        -math.log(2 + clause_rank.get(p.chunk_id, 100)) if keyword.by_clause else 0.0,
-                        best[p.chunk_id][0] / top_best,
-                        float(row["source"] in keyword.named),
-                        float((row["date"] or "")[:10] in keyword.days))
+            features = OrderFeatures(
+                rank=-math.log(1 + p.rank),
+                dense=p.dense or 0.0,
+                clause=-math.log(2 + clause_rank.get(p.chunk_id, 100)) if keyword.by_clause else 0.0,
+                best_sentence=best[p.chunk_id][0] / top_best,
+                named_source=float(row["source"] in keyword.named),
+                named_day=float((row["date"] or "")[:10] in keyword.days))
             candidates.append(Candidate(p.article_id, row["source"], features, best[p.chunk_id][1]))
         return CandidatePool(ranked, candidates, weights, keyword.named, best_similarity)
 
