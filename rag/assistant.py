@@ -35,7 +35,7 @@ from rag.query_args import argument_error
 from rag.filters import sql_where
 from rag.retrieve import HybridRetriever, RankedPassage, RetrievalConfig
 from rag.settings import Settings
-from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
+from rag.speakers import TITLES, Intent, name_tokens, parse_question, quoted_claim
 from rag.text import STOPWORDS, content_words, fast_fold, stems
 from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, expected_manifest, read_manifest, with_index_backend
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
@@ -369,7 +369,7 @@ class Assistant:
                     key = tokens[-1]
                     people[key] += 1
                     words = [w for w in sp.name.split() if not re.fullmatch(r"[A-Z]\.", w)
-                             and w.lower().rstrip(".") not in {"mr", "mrs", "ms", "dr", "gov", "president", "secretary", "state"}]
+                             and w.lower().rstrip(".") not in TITLES]
                     forms.setdefault(key, Counter())[" ".join(words[-2:])] += 1
                     said_words.setdefault(key, Counter()).update({_stem(w) for w in content_words(s.text)})
         pairs = []
