@@ -19,7 +19,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import itertools
-import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,7 +29,7 @@ from index import rebuild as swap
 from index.chunk import chunk_article
 from index.clean import clean_article
 from index.dedupe import CHUNK_THRESHOLD, best_match, jaccard, shingles, signature
-from index.load import LoadProblem, RawDocument, count_files, load_paths
+from index.load import FileProblem, RawDocument, count_files, load_paths
 from index.pdf import page_starts
 from rag.embedder import Embedder, load_embedder
 from rag.store import (
@@ -49,26 +48,13 @@ from rag.store import (
 )
 from rag.settings import Settings
 from rag.text import split_sentences
-from rag.types import Article, Chunk
+from rag.types import Article, Chunk, chunk_metadata
 
 Progress = Callable[[int, int, str], None]
 # Chunks embedded per batch: big enough to keep the model busy, small enough that a
 # kill loses little work. Also the most vectors held at once, so a long article is
 # embedded and written in slices of this size.
 BATCH_CHUNKS = 256
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        """One line whatever the file is called: a newline in a name shows as \\n, never as a new line."""
-        return _CONTROL.sub(lambda m: repr(m[0])[1:-1], f"{self.path}: {self.reason}")
-
-
 @dataclass
 class IngestReport:
     """What one ingest did. `problems` lists every skipped or failed input with its reason."""
@@ -137,7 +123,7 @@ def ingest(
     progress: Progress | None = None,
     wait: bool = True,
     rebuild: bool = False,
-    loaded: Iterable[RawDocument | LoadProblem] = (),
+    loaded: Iterable[RawDocument | FileProblem] = (),
 ) -> IngestReport:
     """Index files and folders into the index at `settings.index_dir`; idempotent and incremental.
 
@@ -169,7 +155,7 @@ def ingest(
     return report
 
 
-def _ingest_into(paths: list[Path], loaded: list[RawDocument | LoadProblem], settings: Settings,
+def _ingest_into(paths: list[Path], loaded: list[RawDocument | FileProblem], settings: Settings,
                  progress: Progress | None) -> IngestReport:
     report = IngestReport()
     embedder = load_embedder(settings.model, settings.backend)
@@ -184,8 +170,8 @@ def _ingest_into(paths: list[Path], loaded: list[RawDocument | LoadProblem], set
         seen_files.add(item.path)
         if tell:  # one JSON file can hold hundreds of articles: count documents too
             tell(f"{Path(item.path).name} (document {documents})")
-        if isinstance(item, LoadProblem):
-            report.skipped.append(FileProblem(item.path, item.reason))
+        if isinstance(item, FileProblem):
+            report.skipped.append(item)
             continue
         try:
             prepared = _prepare(item, library, embedder, settings, batch, report)
@@ -395,8 +381,7 @@ class _Writer:
             a = batch[k].article
             nodes.append(TextNode(
                 id_=c.id, text=c.text, embedding=v.tolist(),
-                metadata={"article_id": a.id, "title": a.title, "source": a.source or "", "date": a.date or "",
-                          "date_num": _date_num(a.date), "chunk_idx": c.index},
+                metadata=chunk_metadata(a, c.index),
                 relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)},
             ))
         self.library.connect().executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)",
@@ -493,7 +478,3 @@ def _chunk_duplicates(db, p: _Prepared) -> dict[str, str]:
         if best and jaccard(mine, best[1]) >= CHUNK_THRESHOLD:
             out[c.id] = best[0]
     return out
-
-
-def _date_num(date: str | None) -> int:
-    return int(date.replace("-", "")) if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else 0

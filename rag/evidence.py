@@ -24,6 +24,7 @@ from rag import answer_type
 from rag.retrieve import Passage
 from rag.speakers import (HONORIFICS, OPEN_QUOTES, Intent, Speaker, attribute, name_tokens, opens_quote, quoted_claim,
                           same_person)
+from rag.store import sentence_rows
 from rag.text import content_words, english_stems, fast_fold, stems
 
 # A sentence that holds the kind of answer the question asks for (a number, a date, a name: `rag.answer_type`)
@@ -97,8 +98,7 @@ def load_sentences(db, article_ids: Sequence[str], texts: dict[str, str], *, spe
     """All sentences of the given articles, in order, with speakers attributed unless `speakers` is False."""
     out: dict[str, list[Sentence]] = {}
     for aid in article_ids:
-        rows = tuple(tuple(r) for r in db.execute(
-            "SELECT idx, para, start, end FROM sentences WHERE article_id = ? ORDER BY idx", (aid,)))
+        rows = sentence_rows(db, aid)
         text = texts[aid]
         sents = [Sentence(aid, r[0], r[1], r[2], r[3], text[r[2]:r[3]]) for r in rows]
         if speakers:

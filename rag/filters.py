@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from rag.types import Filters
+from rag.types import ChunkKey, Filters
 
 
 def chroma_where(filters: Filters | None) -> dict | None:
@@ -16,15 +16,15 @@ def chroma_where(filters: Filters | None) -> dict | None:
         return None
     clauses: list[dict] = []
     if filters.sources:
-        clauses.append({"source": {"$in": list(filters.sources)}})
+        clauses.append({ChunkKey.SOURCE: {"$in": list(filters.sources)}})
     if filters.article_ids:
-        clauses.append({"article_id": {"$in": list(filters.article_ids)}})
+        clauses.append({ChunkKey.ARTICLE_ID: {"$in": list(filters.article_ids)}})
     if filters.date_from:
-        clauses.append({"date_num": {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
+        clauses.append({ChunkKey.DATE_NUM: {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
     if filters.date_to:
         if not filters.date_from:  # undated articles are stored as 0: a date range leaves them out, as in SQL
-            clauses.append({"date_num": {"$gt": 0}})
-        clauses.append({"date_num": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
+            clauses.append({ChunkKey.DATE_NUM: {"$gt": 0}})
+        clauses.append({ChunkKey.DATE_NUM: {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 

@@ -14,19 +14,14 @@ import math
 import re
 import sqlite3
 from dataclasses import dataclass, replace
-from typing import Sequence
 
-from rag.filters import chroma_where, sql_where
+from rag.filters import chroma_where
 from rag.fusion import interleave_sources, round_robin, rrf
 from rag.ordering import Candidate, OrderFeatures, OrderWeights, best_sentences, coverage_order, sentence_stems
 from rag.report_clauses import Clause, report_clauses
+from rag.store import chunk_rows, fts_query, keyword_counts, keyword_search, last_chunk_rowid, publishers, sentence_spans
 from rag.text import content_words, fast_fold, porter_stems
 from rag.types import Filters
-
-
-def fts_query(words: Sequence[str]) -> str | None:
-    """An FTS5 OR-query of `words`, each quoted so no word is read as syntax."""
-    return " OR ".join(f'"{w}"' for w in words) if words else None
 
 
 @dataclass(frozen=True)
@@ -156,13 +151,12 @@ class HybridRetriever:
 
     def _chunk_counts(self, stems: list[str]) -> dict[str, int]:
         """How many chunks hold each stem, from FTS5's own vocabulary (nothing loaded whole)."""
-        generation = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM chunks").fetchone()[0]
+        generation = last_chunk_rowid(self.db)
         if generation != self._df_generation or len(self._df) > 100_000:
             self._df, self._df_generation = {}, generation
         missing = [s for s in dict.fromkeys(stems) if s not in self._df]
         if missing:
-            found = dict(self.db.execute(
-                f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(missing))})", missing))
+            found = keyword_counts(self.db, missing)
             self._df.update({s: found.get(s, 0) for s in missing})
         return self._df
 
@@ -171,36 +165,13 @@ class HybridRetriever:
         match = fts_query(self.keyword_terms(question))
         if not match:
             return []
-        where, params = sql_where(filters)
-        if filters and filters.sources:
-            # Narrow to the publishers inside FTS5 (its `source` column) so the join below ranks their
-            # matches only, not every chunk the words match; the SQL condition keeps the names exact.
-            phrases = " OR ".join('"' + s.replace('"', '""') + '"' for s in filters.sources)
-            match = f"source : ({phrases}) AND ({match})"
-        if not where:
-            # Rank inside FTS first, join only the winners: half the time of joining every match.
-            rows = self.db.execute(
-                """SELECT c.id FROM (SELECT rowid, bm25(chunks_fts, 1.0, 0.5, 0.2) AS score FROM chunks_fts
-                                     WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
-                   JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score""",
-                [match, self.config.candidates],
-            ).fetchall()
-            return [r[0] for r in rows]
-        rows = self.db.execute(
-            f"""SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                JOIN articles a ON a.id = c.article_id
-                WHERE chunks_fts MATCH ?{where}
-                ORDER BY bm25(chunks_fts, 1.0, 0.5, 0.2) LIMIT ?""",
-            [match, *params, self.config.candidates],
-        ).fetchall()
-        return [r[0] for r in rows]
+        return keyword_search(self.db, match, filters, self.config.candidates)
 
     def named_sources(self, question: str) -> list[str]:
         """Publishers of the index that the question names, in the order it names them."""
         folded = fast_fold(question)
         found: list[tuple[int, str]] = []
-        sources = [r[0] for r in self.db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
-        for source in sorted(sources, key=len, reverse=True):  # "The New York Times" before "Times"
+        for source in sorted(publishers(self.db), key=len, reverse=True):  # "The New York Times" before "Times"
             name = fast_fold(source)
             at = re.search(rf"\b{re.escape(name)}\b", folded)
             if at and not any(name in fast_fold(other) for _, other in found):
@@ -243,9 +214,7 @@ class HybridRetriever:
         if not ids:
             return CandidatePool([], [], {}, named, 0.0)
         # Chroma ids missing from SQLite are uncommitted writes of an interrupted ingest: ignored here.
-        rows = {r["id"]: r for r in self.db.execute(
-            f"""SELECT c.id, c.article_id, c.start, c.end, c.text, c.dup_of, a.source, a.date FROM chunks c
-                JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(ids))})""", ids)}
+        rows = chunk_rows(self.db, ids)
         if named:
             fused = interleave_sources(fused, {cid: r["source"] for cid, r in rows.items()}, named)
         if by_clause:
@@ -283,10 +252,10 @@ class HybridRetriever:
         if not passages:
             return CandidatePool([], [], {}, keyword.named, best_similarity)
         stems = set(porter_stems(content_words(question)))
-        total = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM chunks").fetchone()[0] or 1
+        total = last_chunk_rowid(self.db) or 1
         counts = self._chunk_counts(list(stems))
         weights = {t: math.log(1 + total / (1 + counts.get(t, 0))) for t in stems}
-        spans = self._sentence_spans(passages)
+        spans = sentence_spans(self.db, [(p.chunk_id, p.article_id, p.start, p.end) for p in passages])
         best = best_sentences(weights, [(p.chunk_id, sentence_stems(p.chunk_id, p.text, spans[p.chunk_id]))
                                         for p in passages])
         by_sentence = sorted(best, key=lambda cid: -best[cid][0])
@@ -307,20 +276,6 @@ class HybridRetriever:
                 named_day=float((row["date"] or "")[:10] in keyword.days))
             candidates.append(Candidate(p.article_id, row["source"], features, best[p.chunk_id][1]))
         return CandidatePool(ranked, candidates, weights, keyword.named, best_similarity)
-
-    def _sentence_spans(self, passages: Sequence[Passage]) -> dict[str, tuple[tuple[int, int], ...]]:
-        """Each passage's sentences, as offsets into the passage text."""
-        # One query, the span test done by SQLite: filtering every sentence of 20 articles in Python cost 1.3 ms.
-        values = ",".join(["(?, ?, ?, ?)"] * len(passages))
-        rows = self.db.execute(
-            f"""WITH p(cid, aid, s, e) AS (VALUES {values})
-                SELECT p.cid, st.start - p.s, st.end - p.s FROM p JOIN sentences st
-                ON st.article_id = p.aid AND st.start >= p.s AND st.end <= p.e ORDER BY p.cid, st.idx""",
-            [x for p in passages for x in (p.chunk_id, p.article_id, p.start, p.end)])
-        out: dict[str, list[tuple[int, int]]] = {p.chunk_id: [] for p in passages}
-        for cid, start, end in rows:
-            out[cid].append((start, end))
-        return {cid: tuple(spans) for cid, spans in out.items()}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from rag.filters import chroma_where, sql_where
 from rag.fusion import round_robin, rrf
 from rag.ordering import Candidate, OrderFeatures, OrderWeights, best_sentences, coverage_order
 from rag.report_clauses import report_clauses
-from rag.retrieve import HybridRetriever, RetrievalConfig, fts_query
+from rag.retrieve import HybridRetriever, RetrievalConfig
+from rag.store import fts_query
 from rag.text import content_words, porter_stems
 from rag.types import Filters
 
