@@ -55,6 +55,8 @@ Progress = Callable[[int, int, str], None]
 # kill loses little work. Also the most vectors held at once, so a long article is
 # embedded and written in slices of this size.
 BATCH_CHUNKS = 256
+# Vector ids per Chroma delete: a slice the client takes at once. Not measured.
+DELETE_BATCH = 5000
 @dataclass
 class IngestReport:
     """What one ingest did. `problems` lists every skipped or failed input with its reason."""
@@ -268,8 +270,8 @@ def _recover_pending(library: Library, collection) -> None:
 def _delete_vectors(library: Library, collection, ids: list[str]) -> None:
     if not ids:
         return
-    for i in range(0, len(ids), 5000):
-        collection.delete(ids=ids[i:i + 5000])
+    for i in range(0, len(ids), DELETE_BATCH):
+        collection.delete(ids=ids[i:i + DELETE_BATCH])
     db = library.connect()
     db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in ids])
 
