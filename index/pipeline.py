@@ -36,13 +36,24 @@ from rag.store import (
     ArticleSummary,
     IndexMismatchError,
     Library,
+    article_groups,
+    check_manifest,
     chroma_client,
     chroma_collection,
-    check_manifest,
+    clear_pending,
+    drop_article,
     expected_manifest,
-    insert_pages,
+    group_chunks,
+    has_article,
+    identical_article,
+    insert_article,
     list_articles,
+    mark_pending,
+    pending_chunks,
     read_manifest,
+    set_groups,
+    signatures,
+    stored_version,
     with_index_backend,
     write_manifest,
 )
@@ -197,10 +208,10 @@ def remove(article_id: str, settings: Settings) -> bool:
         collection = chroma_collection(settings, create=False)
         _recover_pending(library, collection)
         db = library.connect()
-        if not db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+        if not has_article(db, article_id):
             return False
         db.execute("BEGIN IMMEDIATE")
-        old_ids = _drop_article(db, article_id)
+        old_ids = drop_article(db, article_id)
         db.execute("COMMIT")
         _delete_vectors(library, collection, old_ids)
         return True
@@ -262,7 +273,7 @@ def _open_for_writing(settings: Settings, embedder: Embedder):
 def _recover_pending(library: Library, collection) -> None:
     """Delete vectors an interrupted ingest wrote but never committed."""
     db = library.connect()
-    ids = [r[0] for r in db.execute("SELECT chunk_id FROM pending")]
+    ids = pending_chunks(db)
     if ids:
         _delete_vectors(library, collection, ids)
 
@@ -272,8 +283,7 @@ def _delete_vectors(library: Library, collection, ids: list[str]) -> None:
         return
     for i in range(0, len(ids), DELETE_BATCH):
         collection.delete(ids=ids[i:i + DELETE_BATCH])
-    db = library.connect()
-    db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in ids])
+    clear_pending(library.connect(), ids)
 
 
 def _article_id(source_key: str) -> str:
@@ -288,12 +298,11 @@ def _prepare(doc: RawDocument, library: Library, embedder: Embedder, settings: S
         return None
     digest = hashlib.sha256("\n".join([cleaned.title, cleaned.text]).encode("utf-8")).hexdigest()
     db = library.connect()
-    existing = db.execute("SELECT id, hash FROM articles WHERE source_key = ?", (doc.source_key,)).fetchone()
+    existing = stored_version(db, doc.source_key)
     if existing and existing["hash"] == digest:
         report.unchanged.append(existing["id"])
         return None
-    twin = db.execute("SELECT id, path FROM articles WHERE hash = ? AND source_key != ?",
-                      (digest, doc.source_key)).fetchone()
+    twin = identical_article(db, digest, doc.source_key)
     if twin or any(p.article.hash == digest for p in batch):
         where = twin["path"] if twin else "this batch"
         report.skipped.append(FileProblem(doc.path, f"identical to an article already indexed ({where})"))
@@ -345,7 +354,7 @@ class _Writer:
         committed, replaced = [], []
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("UPDATE articles SET grp = ? WHERE id = ?", regrouped)
+            set_groups(db, regrouped)
             for k, p in enumerate(batch):
                 if k in failed:
                     continue
@@ -358,7 +367,7 @@ class _Writer:
                     db.execute("ROLLBACK TO article")
                     db.execute("RELEASE article")
                     failed[k] = exc
-            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c.id,) for p in committed for c in p.chunks])
+            clear_pending(db, [c.id for p in committed for c in p.chunks])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -386,8 +395,7 @@ class _Writer:
                 metadata=chunk_metadata(a, c.index),
                 relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)},
             ))
-        self.library.connect().executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)",
-                                           [(c.id,) for _, c in part])
+        mark_pending(self.library.connect(), [c.id for _, c in part])
         ChromaVectorStore(chroma_collection=self.collection).add(nodes)
 
     def _tell(self, batch: list[_Prepared], last: tuple[int, Chunk]) -> None:
@@ -399,40 +407,15 @@ class _Writer:
 
 def _insert_article(db, p: _Prepared) -> list[str]:
     """Insert one prepared article inside the caller's transaction; return the chunk ids it replaces."""
-    a = p.article
-    replaced = _drop_article(db, p.replaces) if p.replaces else []
-    db.execute(
-        "INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text, added_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (a.id, p.source_key, a.title, a.source, a.author, a.date, a.path, a.url, a.hash, a.group, a.text,
-         time.time()),
-    )
-    db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
-                   [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(p.sentences)])
-    db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, signature(a.text).tobytes()))
-    insert_pages(db, a.id, p.pages)
-    dup_of = _chunk_duplicates(db, p)
-    for c in p.chunks:
-        cur = db.execute(
-            "INSERT INTO chunks(id, article_id, idx, start, end, text, dup_of) VALUES (?,?,?,?,?,?,?)",
-            (c.id, a.id, c.index, c.start, c.end, c.text, dup_of.get(c.id)),
-        )
-        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)",
-                   (cur.lastrowid, c.text, a.title, a.source or ""))
+    replaced = drop_article(db, p.replaces) if p.replaces else []
+    insert_article(db, p.article, source_key=p.source_key, added_at=time.time(), sentences=p.sentences,
+                   minhash=signature(p.article.text).tobytes(), pages=p.pages, chunks=p.chunks,
+                   dup_of=_chunk_duplicates(db, p))
     return replaced
 
 
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
-
-
-def _drop_article(db, article_id: str) -> list[str]:
-    """Delete an article's rows inside the caller's transaction; return its chunk ids, now pending deletion."""
-    rows = db.execute("SELECT rowid, id FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
-    db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(r["rowid"],) for r in rows])
-    db.executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)", [(r["id"],) for r in rows])
-    db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-    return [r["id"] for r in rows]
 
 
 def _assign_groups(batch: list[_Prepared], library: Library) -> list[tuple[str, str]]:
@@ -443,9 +426,8 @@ def _assign_groups(batch: list[_Prepared], library: Library) -> list[tuple[str, 
     import numpy as np
 
     db = library.connect()
-    known = {r["article_id"]: np.frombuffer(r["minhash"], dtype=np.uint64)
-             for r in db.execute("SELECT article_id, minhash FROM signatures")}
-    groups = {r["id"]: r["grp"] for r in db.execute("SELECT id, grp FROM articles")}
+    known = {aid: np.frombuffer(minhash, dtype=np.uint64) for aid, minhash in signatures(db).items()}
+    groups = article_groups(db)
     in_batch = {p.article.id: p for p in batch}
     updates: list[tuple[str, str]] = []
     for p in batch:
@@ -468,11 +450,7 @@ def _chunk_duplicates(db, p: _Prepared) -> dict[str, str]:
     """Map each chunk to a near-identical chunk of another article in its syndication group."""
     if not p.article.group:
         return {}
-    others = db.execute(
-        "SELECT c.id, c.text FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.grp = ? AND a.id != ?",
-        (p.article.group, p.article.id),
-    ).fetchall()
-    other_shingles = [(r["id"], shingles(r["text"])) for r in others]
+    other_shingles = [(cid, shingles(text)) for cid, text in group_chunks(db, p.article.group, p.article.id)]
     out = {}
     for c in p.chunks:
         mine = shingles(c.text)

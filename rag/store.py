@@ -12,8 +12,8 @@ One folder per index:
     <index_dir>/ingest.lock      held by the one ingest allowed at a time
     <index_dir>/.rebuild/ .old/  only while `rag index --rebuild` builds and swaps (see `index.rebuild`)
 
-Every SQL statement of the read side (`rag/`) is a function here; the metadata each Chroma vector carries is
-`rag.types.chunk_metadata`.
+Every SQL statement against the library is a function here (the ingest's transaction control aside); the
+metadata each Chroma vector carries is `rag.types.chunk_metadata`.
 
 SQLite is the commit point. An article exists once its row is in `articles`;
 its vectors are written to Chroma *before* that transaction and readers ignore
@@ -332,6 +332,7 @@ def list_articles(library: Library) -> list[ArticleSummary]:
             for r in rows]
 
 
+# ----------------------------------------------------------------- the read side (`rag/`)
 _ARTICLE = "id, title, text, source, author, date, path, url, hash, grp"
 
 
@@ -456,6 +457,28 @@ def keyword_counts(db: sqlite3.Connection, stems: Sequence[str]) -> dict[str, in
         f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", list(stems)))
 
 
+def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequence[str]) -> Filters | None:
+    """`filters` narrowed to the articles by one of `authors` (names as the library lists them), by article id:
+    the vectors carry no author. Raises ValueError when no article is left.
+
+        >>> restrict_to_authors(library, Filters(sources=("The Gullport Ledger",)), ["Mara Quill"]).article_ids
+        ('3f2a…', '91c0…')
+    """
+    if not authors:
+        return filters
+    filters = filters or Filters()
+    rows = library.connect().execute(
+        f"SELECT id FROM articles WHERE author IN ({','.join('?' * len(authors))}) ORDER BY id", list(authors))
+    by_them = [r[0] for r in rows]
+    wanted = set(by_them)
+    ids = [i for i in filters.article_ids if i in wanted] if filters.article_ids else by_them
+    if not ids:
+        among = " among the chosen articles" if filters.article_ids else ""
+        raise ValueError(f"no article by {', '.join(authors)}{among} in the library")
+    return replace(filters, article_ids=tuple(ids))
+
+
+# ----------------------------------------------------------------- copies, for benchmarks
 # Columns that name an article or chunk: renamed by `copy_articles`.
 _ID_COLUMNS = frozenset({"id", "source_key", "grp", "article_id", "dup_of"})
 
@@ -485,27 +508,87 @@ def copy_articles(db: sqlite3.Connection, source: str, ids: Sequence[str], suffi
                   WHERE c.rowid > ?""", (first,))
 
 
-def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequence[str]) -> Filters | None:
-    """`filters` narrowed to the articles by one of `authors` (names as the library lists them), by article id:
-    the vectors carry no author. Raises ValueError when no article is left.
-
-        >>> restrict_to_authors(library, Filters(sources=("The Gullport Ledger",)), ["Mara Quill"]).article_ids
-        ('3f2a…', '91c0…')
-    """
-    if not authors:
-        return filters
-    filters = filters or Filters()
-    rows = library.connect().execute(
-        f"SELECT id FROM articles WHERE author IN ({','.join('?' * len(authors))}) ORDER BY id", list(authors))
-    by_them = [r[0] for r in rows]
-    wanted = set(by_them)
-    ids = [i for i in filters.article_ids if i in wanted] if filters.article_ids else by_them
-    if not ids:
-        among = " among the chosen articles" if filters.article_ids else ""
-        raise ValueError(f"no article by {', '.join(authors)}{among} in the library")
-    return replace(filters, article_ids=tuple(ids))
+# ----------------------------------------------------------------- the write side (`index.pipeline`)
+def has_article(db: sqlite3.Connection, article_id: str) -> bool:
+    return db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
 
 
+def stored_version(db: sqlite3.Connection, source_key: str) -> sqlite3.Row | None:
+    """The `id` and `hash` (of the cleaned text) of the article stored from `source_key`; None when there is none."""
+    return db.execute("SELECT id, hash FROM articles WHERE source_key = ?", (source_key,)).fetchone()
+
+
+def identical_article(db: sqlite3.Connection, digest: str, source_key: str) -> sqlite3.Row | None:
+    """The `id` and `path` of an article from another source whose cleaned text has hash `digest`; None when none
+    does."""
+    return db.execute("SELECT id, path FROM articles WHERE hash = ? AND source_key != ?", (digest, source_key)).fetchone()
+
+
+def signatures(db: sqlite3.Connection) -> dict[str, bytes]:
+    """Each article's MinHash signature (bytes of uint64s), by article id."""
+    return {r["article_id"]: r["minhash"] for r in db.execute("SELECT article_id, minhash FROM signatures")}
+
+
+def article_groups(db: sqlite3.Connection) -> dict[str, str | None]:
+    """Each article's syndication group, by article id."""
+    return {r["id"]: r["grp"] for r in db.execute("SELECT id, grp FROM articles")}
+
+
+def set_groups(db: sqlite3.Connection, updates: Sequence[tuple[str, str]]) -> None:
+    """Apply (group, article id) updates."""
+    db.executemany("UPDATE articles SET grp = ? WHERE id = ?", updates)
+
+
+def group_chunks(db: sqlite3.Connection, group: str, other_than: str) -> list[tuple[str, str]]:
+    """(chunk id, text) of the chunks of the articles of `group` other than article `other_than`."""
+    return [(r["id"], r["text"]) for r in db.execute(
+        "SELECT c.id, c.text FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.grp = ? AND a.id != ?",
+        (group, other_than))]
+
+
+def insert_article(db: sqlite3.Connection, article: Article, *, source_key: str, added_at: float,
+                   sentences: Sequence, minhash: bytes, pages: list[tuple[int, int]], chunks: Sequence,
+                   dup_of: dict[str, str]) -> None:
+    """Store one article with its sentences (`.para`, `.start`, `.end`), signature, pages and chunks
+    (`rag.types.Chunk`, each `dup_of` a near-identical chunk of a syndicated copy) in the caller's transaction."""
+    a = article
+    db.execute("INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text, added_at)"
+               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+               (a.id, source_key, a.title, a.source, a.author, a.date, a.path, a.url, a.hash, a.group, a.text, added_at))
+    db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
+                   [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(sentences)])
+    db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, minhash))
+    insert_pages(db, a.id, pages)
+    for c in chunks:
+        cur = db.execute("INSERT INTO chunks(id, article_id, idx, start, end, text, dup_of) VALUES (?,?,?,?,?,?,?)",
+                         (c.id, a.id, c.index, c.start, c.end, c.text, dup_of.get(c.id)))
+        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)",
+                   (cur.lastrowid, c.text, a.title, a.source or ""))
+
+
+def drop_article(db: sqlite3.Connection, article_id: str) -> list[str]:
+    """Delete an article's rows inside the caller's transaction; return its chunk ids, now pending deletion."""
+    rows = db.execute("SELECT rowid, id FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
+    db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(r["rowid"],) for r in rows])
+    mark_pending(db, [r["id"] for r in rows])
+    db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    return [r["id"] for r in rows]
+
+
+def pending_chunks(db: sqlite3.Connection) -> list[str]:
+    """Chunk ids whose vectors may be in Chroma without being committed here."""
+    return [r[0] for r in db.execute("SELECT chunk_id FROM pending")]
+
+
+def mark_pending(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
+    db.executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)", [(i,) for i in chunk_ids])
+
+
+def clear_pending(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
+    db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in chunk_ids])
+
+
+# ----------------------------------------------------------------- PDF pages
 def insert_pages(db: sqlite3.Connection, article_id: str, pages: list[tuple[int, int]]) -> None:
     """Record where each page of a PDF article begins (inside the caller's transaction)."""
     db.executemany("INSERT INTO pages(article_id, page, start) VALUES (?,?,?)",
@@ -526,6 +609,7 @@ def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
+# ----------------------------------------------------------------- feeds
 @dataclass(frozen=True)
 class Feed:
     """A subscribed RSS/Atom feed and what its last update found."""
