@@ -36,9 +36,9 @@ from rag.query_args import argument_error
 from rag.retrieve import HybridRetriever, RankedPassage, RetrievalConfig
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
-from rag.text import content_words, fast_fold
 from rag.store import (IndexMismatchError, IndexNotFoundError, Library, check_manifest, chroma_collection, count_articles,
                        expected_manifest, in_keyword_index, load_articles, read_manifest, with_index_backend)
+from rag.text import content_words, fast_fold
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Article, Filters
 
 log = logging.getLogger(__name__)
@@ -48,9 +48,11 @@ MAX_QUESTION_CHARS = 1000  # longer questions are cut before anything else runs
 ANSI_ESCAPE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]")
 NOT_FOUND = "I could not find this in your articles."
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
 def clean_question(question: object) -> tuple[str, str | None]:
     """(question fit to ask, or an error line). Terminal escapes go, other control characters become spaces;
-    long questions are cut."""
+    long questions are cut; a question not in English (`rag.language`) gets the error line."""
     if not isinstance(question, str):
         return "", "Please ask a question as text."
     question = ANSI_ESCAPE.sub("", question[: MAX_QUESTION_CHARS * 4])
