@@ -67,7 +67,8 @@ def held_out_keys(source: Path) -> list[str]:
 def build(size: int, source: Path, out: Path) -> str:
     """Write a `size`-chunk index at `out` from the source index's rows and vectors; returns how it was made."""
     from rag.embedder import KNOWN_MODELS
-    from rag.store import Library, chroma_client, chroma_collection, expected_manifest, write_manifest
+    from rag.store import Library, chroma_client, chroma_collection, copy_articles, expected_manifest, write_manifest
+    from rag.types import ChunkKey
 
     began = time.perf_counter()
     if out.exists():
@@ -98,7 +99,6 @@ def build(size: int, source: Path, out: Path) -> str:
     library = Library(out, create=True)
     db = library.connect()
     db.execute("ATTACH DATABASE ? AS src", (str(source / "library.sqlite"),))
-    db.execute("CREATE TEMP TABLE pick(article_id TEXT PRIMARY KEY)")
     collection = chroma_collection(settings, create=True)
     batch_size = chroma_client(settings).get_max_batch_size()
     rng = np.random.default_rng(0)
@@ -117,24 +117,7 @@ def build(size: int, source: Path, out: Path) -> str:
         sfx = f"-r{r}" if r else ""
         picked = [aid for rr, aid in plan if rr == r]
         db.execute("BEGIN")
-        db.execute("DELETE FROM pick")
-        db.executemany("INSERT INTO pick VALUES (?)", [(a,) for a in picked])
-        db.execute("""INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text,
-                      added_at) SELECT id || :s, source_key || :s, title, source, author, date, path, url, hash,
-                      CASE WHEN grp IS NULL THEN NULL ELSE grp || :s END, text, added_at
-                      FROM src.articles WHERE id IN (SELECT article_id FROM pick)""", {"s": sfx})
-        db.execute("""INSERT INTO sentences SELECT article_id || :s, idx, para, start, end FROM src.sentences
-                      WHERE article_id IN (SELECT article_id FROM pick)""", {"s": sfx})
-        db.execute("""INSERT INTO signatures SELECT article_id || :s, minhash FROM src.signatures
-                      WHERE article_id IN (SELECT article_id FROM pick)""", {"s": sfx})
-        first = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM chunks").fetchone()[0]
-        db.execute("""INSERT INTO chunks(id, article_id, idx, start, end, text, dup_of)
-                      SELECT id || :s, article_id || :s, idx, start, end, text,
-                      CASE WHEN dup_of IS NULL THEN NULL ELSE dup_of || :s END FROM src.chunks
-                      WHERE article_id IN (SELECT article_id FROM pick) ORDER BY rowid""", {"s": sfx})
-        db.execute("""INSERT INTO chunks_fts(rowid, text, title, source) SELECT c.rowid, c.text, a.title,
-                      COALESCE(a.source, '') FROM chunks c JOIN articles a ON a.id = c.article_id
-                      WHERE c.rowid > ?""", (first,))
+        copy_articles(db, "src", picked, sfx)
         db.execute("COMMIT")
         for (cid,) in sdb.execute(f"""SELECT id FROM chunks WHERE article_id IN ({','.join('?' * len(picked))})
                                       ORDER BY rowid""", picked):
@@ -143,7 +126,7 @@ def build(size: int, source: Path, out: Path) -> str:
                 v = v + rng.normal(0, SIGMA, v.shape).astype(np.float32)
                 v /= np.linalg.norm(v)
             meta = dict(metadatas[cid])
-            for key in ("article_id", "document_id", "doc_id", "ref_doc_id"):
+            for key in (ChunkKey.ARTICLE_ID, "document_id", "doc_id", "ref_doc_id"):  # ours, then llama-index's
                 if key in meta:
                     meta[key] = f"{meta[key]}{sfx}"
             pending[0].append(cid + sfx)

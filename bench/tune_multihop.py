@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from eval import metrics  # noqa: E402
 from eval.loaders import load_multihop  # noqa: E402
 from rag import open_assistant  # noqa: E402
-from rag.retrieve import rrf  # noqa: E402
+from rag.fusion import rrf  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 POOL = 60  # candidates fetched per side; the grid uses prefixes of these

@@ -1,4 +1,4 @@
-"""Learn `OrderWeights` (rag.retrieve.coverage_order) on MultiHop-RAG's dev queries, by coordinate ascent on MAP@10.
+"""Learn `OrderWeights` (rag.ordering.coverage_order) on MultiHop-RAG's dev queries, by coordinate ascent on MAP@10.
 
     .venv/bin/python bench/tune_order.py [--index .rag/eval/index-multihop] [--rounds 3] [--limit N]   (about 20 min)
 
@@ -22,12 +22,25 @@ sys.path.insert(0, str(ROOT))
 from eval import metrics  # noqa: E402
 from eval.loaders import load_multihop  # noqa: E402
 from rag import open_assistant  # noqa: E402
-from rag.retrieve import CandidatePool, OrderWeights, coverage_order  # noqa: E402
+from rag.ordering import FEATURES, OrderFeatures, OrderWeights, coverage_order  # noqa: E402
+from rag.retrieve import CandidatePool  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 
 STEPS = (-1.0, -0.5, -0.2, -0.05, 0.05, 0.2, 0.5, 1.0)
 # Weights of what is already covered only ever subtract (article, publisher) or add (new words).
 NON_NEGATIVE = {"same_article", "same_source", "new_words"}
+# Every weight by name: the features' (`OrderWeights.features`), then those of what is already covered.
+WEIGHTS = FEATURES + tuple(f.name for f in fields(OrderWeights) if f.name != "features")
+
+
+def weight(weights: OrderWeights, name: str) -> float:
+    return getattr(weights.features if name in FEATURES else weights, name)
+
+
+def with_weight(weights: OrderWeights, name: str, value: float) -> OrderWeights:
+    if name in FEATURES:
+        return replace(weights, features=replace(weights.features, **{name: value}))
+    return replace(weights, **{name: value})
 
 
 def scores(pools: list[CandidatePool], golds: list[list[str]], weights: OrderWeights) -> dict[str, float]:
@@ -46,12 +59,12 @@ def fit(pools: list[CandidatePool], golds: list[list[str]], start: OrderWeights,
     """Coordinate ascent: try each step on each weight, keep whatever raises MAP@10."""
     best, best_map = start, scores(pools, golds, start)["map@10"]
     for _ in range(rounds):
-        for field in fields(OrderWeights):
+        for name in WEIGHTS:
             for step in STEPS:
-                value = getattr(best, field.name) + step
-                if field.name in NON_NEGATIVE and value < 0:
+                value = weight(best, name) + step
+                if name in NON_NEGATIVE and value < 0:
                     continue
-                trial = replace(best, **{field.name: round(value, 2)})
+                trial = with_weight(best, name, round(value, 2))
                 trial_map = scores(pools, golds, trial)["map@10"]
                 if trial_map > best_map + 1e-4:
                     best, best_map = trial, trial_map
@@ -79,7 +92,8 @@ def main() -> None:
     print(f"{len(items)} dev queries, pools in {time.perf_counter() - began:.0f} s", flush=True)
 
     # Without coverage, with the fused order alone: the order `retrieve` gave before `coverage_order`.
-    fused_only = OrderWeights(**{f.name: 0.0 for f in fields(OrderWeights)} | {"rank": 1.0})
+    fused_only = OrderWeights(OrderFeatures(**{name: 0.0 for name in FEATURES} | {"rank": 1.0}),
+                              same_article=0.0, same_source=0.0, new_words=0.0)
     half = len(items) // 2
     parts = [(pools[:half], golds[:half]), (pools[half:], golds[half:])]
     for k, (train, other) in enumerate([(parts[0], parts[1]), (parts[1], parts[0])]):

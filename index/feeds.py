@@ -23,8 +23,8 @@ import time
 from dataclasses import dataclass, field, replace
 from urllib.parse import urldefrag, urljoin
 
-from index.load import LoadProblem, RawDocument
-from index.pipeline import FileProblem, ingest
+from index.load import FileProblem, RawDocument
+from index.pipeline import ingest
 from index.web import Fetcher, FetchError, document_from, is_url
 from rag.settings import Settings
 from rag.store import (
@@ -139,7 +139,7 @@ def _update(feed: Feed, library: Library, fetcher: Fetcher,
     loaded: list[RawDocument] = []
     for item, entry in todo:
         doc = _fetch_entry(fetcher, item, entry, feed.url, response.url)
-        if isinstance(doc, LoadProblem):
+        if isinstance(doc, FileProblem):
             run.failed.append(FileProblem(item.link, doc.reason))  # not recorded: tried again next update
         else:
             loaded.append(doc)
@@ -181,16 +181,16 @@ def _entries(parsed, feed_urls: tuple[str, ...], run: FeedRun) -> list[tuple[Fee
     return out
 
 
-def _fetch_entry(fetcher: Fetcher, item: FeedEntry, entry: dict, *feed_urls: str) -> RawDocument | LoadProblem:
+def _fetch_entry(fetcher: Fetcher, item: FeedEntry, entry: dict, *feed_urls: str) -> RawDocument | FileProblem:
     """The entry's page as a document; the feed's author and date fill in what the page does not say."""
     try:
         page = fetcher.get(item.link)
     except FetchError as exc:
-        return LoadProblem(item.link, str(exc))
+        return FileProblem(item.link, str(exc))
     if page.url in feed_urls:
-        return LoadProblem(item.link, "entry redirects back to the feed itself")
+        return FileProblem(item.link, "entry redirects back to the feed itself")
     doc = document_from(page, item.link)
-    if isinstance(doc, LoadProblem):
+    if isinstance(doc, FileProblem):
         return doc
     published = dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     return replace(doc, author=doc.author or entry.get("author"),

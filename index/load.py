@@ -43,16 +43,24 @@ class RawDocument:
     pages: tuple[int, ...] = ()  # a PDF's page start offsets in `text` (page 1 starts at 0)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 @dataclass(frozen=True)
-class LoadProblem:
-    """An input that yielded no document (or one bad record of a JSON file), with a one-line reason."""
+class FileProblem:
+    """An input that yielded no document, one bad record of a JSON file, or an article that could not be stored,
+    with a one-line reason."""
 
     path: str
     reason: str
 
+    def __str__(self) -> str:
+        """One line whatever the file is called: a newline in a name shows as \\n, never as a new line."""
+        return _CONTROL.sub(lambda m: repr(m[0])[1:-1], f"{self.path}: {self.reason}")
 
-def load_paths(paths: Iterable[str | Path]) -> Iterator[RawDocument | LoadProblem]:
-    """Yield a RawDocument or LoadProblem for every file under `paths`; never raises for bad input.
+
+def load_paths(paths: Iterable[str | Path]) -> Iterator[RawDocument | FileProblem]:
+    """Yield a RawDocument or FileProblem for every file under `paths`; never raises for bad input.
 
     Folders are walked recursively in sorted order; hidden files and folders inside them are skipped.
 
@@ -60,7 +68,7 @@ def load_paths(paths: Iterable[str | Path]) -> Iterator[RawDocument | LoadProble
     """
     for path, problem in _walk(paths):
         if problem:
-            yield LoadProblem(path, problem)
+            yield FileProblem(path, problem)
         else:
             yield from _load_file(path)
 
@@ -99,19 +107,19 @@ def _os_reason(err: OSError) -> str:
     return f"cannot read ({err.strerror or type(err).__name__})"
 
 
-def _load_file(path: str) -> Iterator[RawDocument | LoadProblem]:
+def _load_file(path: str) -> Iterator[RawDocument | FileProblem]:
     suffix = Path(path).suffix.lower()
     fmt = FORMATS.get(suffix)
     if fmt is None:
-        yield LoadProblem(path, f"unsupported extension {suffix or '(none)'}")
+        yield FileProblem(path, f"unsupported extension {suffix or '(none)'}")
         return
     try:
         data = Path(path).read_bytes()
     except OSError as err:
-        yield LoadProblem(path, _os_reason(err))
+        yield FileProblem(path, _os_reason(err))
         return
     if not data:
-        yield LoadProblem(path, "empty file")
+        yield FileProblem(path, "empty file")
         return
     if fmt == "pdf":
         from index.pdf import pdf_document  # index.pdf builds on this module's types
@@ -119,15 +127,15 @@ def _load_file(path: str) -> Iterator[RawDocument | LoadProblem]:
         yield pdf_document(path, data)
         return
     if b"\x00" in data:
-        yield LoadProblem(path, "binary file")
+        yield FileProblem(path, "binary file")
         return
     try:
         text = data.decode("utf-8-sig")  # a BOM is fine
     except UnicodeDecodeError as err:
-        yield LoadProblem(path, f"not valid UTF-8 (byte {err.start})")
+        yield FileProblem(path, f"not valid UTF-8 (byte {err.start})")
         return
     if not text.strip():
-        yield LoadProblem(path, "empty file (whitespace only)")
+        yield FileProblem(path, "empty file (whitespace only)")
         return
     if fmt in ("txt", "md"):
         yield RawDocument(source_key=path, path=path, text=text, format=fmt)
@@ -139,7 +147,7 @@ def _load_file(path: str) -> Iterator[RawDocument | LoadProblem]:
         yield from _from_jsonl(path, text)
 
 
-def html_document(path: str, html: str, *, url: str | None = None) -> RawDocument | LoadProblem:
+def html_document(path: str, html: str, *, url: str | None = None) -> RawDocument | FileProblem:
     """The article in an HTML page (`path`: its file, or the address it was fetched from): main text and
     metadata by trafilatura. For a fetched page `url` is that address; the document's `url` is the page's
     canonical URL when it names one (link rel=canonical, og:url), else `url`.
@@ -147,13 +155,13 @@ def html_document(path: str, html: str, *, url: str | None = None) -> RawDocumen
     try:
         from trafilatura import bare_extraction
     except ImportError as err:  # e.g. lxml_html_clean missing
-        return LoadProblem(path, f"HTML extraction unavailable ({err})".splitlines()[0])
+        return FileProblem(path, f"HTML extraction unavailable ({err})".splitlines()[0])
     doc = bare_extraction(html, url=url, with_metadata=True, include_comments=False, include_tables=True)
     body = getattr(doc, "text", None) if doc is not None else None
     if not body or not body.strip():
-        return LoadProblem(path, "no article text found in HTML")
+        return FileProblem(path, "no article text found in HTML")
     if not any(_STORY_LINE.search(line) for line in body.splitlines()):
-        return LoadProblem(path, "no story text in the page (only links, menus or short labels)")
+        return FileProblem(path, "no story text in the page (only links, menus or short labels)")
     # trafilatura puts one paragraph per line; a blank line between them keeps paragraphs apart downstream.
     body = "\n\n".join(line.strip() for line in body.splitlines() if line.strip())
     return RawDocument(source_key=path, path=path, text=body, format="html", title=_str(doc.title),
@@ -161,11 +169,11 @@ def html_document(path: str, html: str, *, url: str | None = None) -> RawDocumen
                        url=_str(doc.url) or url)
 
 
-def _from_json(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:
+def _from_json(path: str, text: str) -> Iterator[RawDocument | FileProblem]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
-        yield LoadProblem(path, f"malformed JSON ({_json_error(err)})")
+        yield FileProblem(path, f"malformed JSON ({_json_error(err)})")
         return
     records = data if isinstance(data, list) else [data]
     seen: set[str] = set()
@@ -173,7 +181,7 @@ def _from_json(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:
         yield _from_record(path, "json", i, f"record {i}", record, seen)
 
 
-def _from_jsonl(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:
+def _from_jsonl(path: str, text: str) -> Iterator[RawDocument | FileProblem]:
     seen: set[str] = set()
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -181,18 +189,18 @@ def _from_jsonl(path: str, text: str) -> Iterator[RawDocument | LoadProblem]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            yield LoadProblem(path, f"line {n}: malformed JSON ({_json_error(err)})")
+            yield FileProblem(path, f"line {n}: malformed JSON ({_json_error(err)})")
             continue
         yield _from_record(path, "jsonl", n - 1, f"line {n}", record, seen)
 
 
 def _from_record(path: str, fmt: str, index: int, where: str, record: object,
-                 seen_urls: set[str]) -> RawDocument | LoadProblem:
+                 seen_urls: set[str]) -> RawDocument | FileProblem:
     if not isinstance(record, dict):
-        return LoadProblem(path, f"{where}: not a JSON object")
+        return FileProblem(path, f"{where}: not a JSON object")
     body = record.get("body") or record.get("text")
     if not isinstance(body, str) or not body.strip():
-        return LoadProblem(path, f"{where}: no body/text")
+        return FileProblem(path, f"{where}: no body/text")
     url = _str(record.get("url"))
     # The URL is the more stable identity (records may be reordered); the index is the fallback.
     key = url if url and url not in seen_urls else str(index)

@@ -18,7 +18,7 @@ import io
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from index.load import LoadProblem, RawDocument
+from index.load import FileProblem, RawDocument
 
 # Characters compared when locating a cleaned sentence in the raw text: enough to be unique in a document.
 _PROBE_CHARS = 48
@@ -32,23 +32,23 @@ def looks_like_pdf(data: bytes) -> bool:
     return data[:1024].lstrip().startswith(b"%PDF-")
 
 
-def pdf_document(path: str, data: bytes) -> RawDocument | LoadProblem:
-    """The text of a PDF with its page offsets, title, author and creation date; a LoadProblem otherwise."""
+def pdf_document(path: str, data: bytes) -> RawDocument | FileProblem:
+    """The text of a PDF with its page offsets, title, author and creation date; a FileProblem otherwise."""
     from pypdf import PdfReader
 
     if not looks_like_pdf(data):
-        return LoadProblem(path, "not a PDF file")
+        return FileProblem(path, "not a PDF file")
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):
-            return LoadProblem(path, "encrypted PDF (needs a password)")
+            return FileProblem(path, "encrypted PDF (needs a password)")
         texts = [(page.extract_text() or "").strip() for page in reader.pages]
     except Exception as exc:  # pypdf raises many kinds on damaged files; one bad PDF must not stop a run
-        return LoadProblem(path, f"unreadable PDF ({type(exc).__name__}: {exc})".splitlines()[0])
+        return FileProblem(path, f"unreadable PDF ({type(exc).__name__}: {exc})".splitlines()[0])
     if not any(texts):
         if any(_has_images(page) for page in reader.pages):
-            return LoadProblem(path, "PDF has no text layer, only scanned images (no OCR here)")
-        return LoadProblem(path, "PDF has no text")
+            return FileProblem(path, "PDF has no text layer, only scanned images (no OCR here)")
+        return FileProblem(path, "PDF has no text")
     starts, offset = [], 0
     for text in texts:
         starts.append(offset)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import itertools
-import re
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -30,45 +29,45 @@ from index import rebuild as swap
 from index.chunk import chunk_article
 from index.clean import clean_article
 from index.dedupe import CHUNK_THRESHOLD, best_match, jaccard, shingles, signature
-from index.load import LoadProblem, RawDocument, count_files, load_paths
+from index.load import FileProblem, RawDocument, count_files, load_paths
 from index.pdf import page_starts
 from rag.embedder import Embedder, load_embedder
 from rag.store import (
     ArticleSummary,
     IndexMismatchError,
     Library,
+    article_groups,
+    check_manifest,
     chroma_client,
     chroma_collection,
-    check_manifest,
+    clear_pending,
+    drop_article,
     expected_manifest,
-    insert_pages,
+    group_chunks,
+    has_article,
+    identical_article,
+    insert_article,
     list_articles,
+    mark_pending,
+    pending_chunks,
     read_manifest,
+    set_groups,
+    signatures,
+    stored_version,
     with_index_backend,
     write_manifest,
 )
 from rag.settings import Settings
 from rag.text import split_sentences
-from rag.types import Article, Chunk
+from rag.types import Article, Chunk, chunk_metadata
 
 Progress = Callable[[int, int, str], None]
 # Chunks embedded per batch: big enough to keep the model busy, small enough that a
 # kill loses little work. Also the most vectors held at once, so a long article is
 # embedded and written in slices of this size.
 BATCH_CHUNKS = 256
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-@dataclass(frozen=True)
-class FileProblem:
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        """One line whatever the file is called: a newline in a name shows as \\n, never as a new line."""
-        return _CONTROL.sub(lambda m: repr(m[0])[1:-1], f"{self.path}: {self.reason}")
-
-
+# Vector ids per Chroma delete: a slice the client takes at once. Not measured.
+DELETE_BATCH = 5000
 @dataclass
 class IngestReport:
     """What one ingest did. `problems` lists every skipped or failed input with its reason."""
@@ -137,7 +136,7 @@ def ingest(
     progress: Progress | None = None,
     wait: bool = True,
     rebuild: bool = False,
-    loaded: Iterable[RawDocument | LoadProblem] = (),
+    loaded: Iterable[RawDocument | FileProblem] = (),
 ) -> IngestReport:
     """Index files and folders into the index at `settings.index_dir`; idempotent and incremental.
 
@@ -169,7 +168,7 @@ def ingest(
     return report
 
 
-def _ingest_into(paths: list[Path], loaded: list[RawDocument | LoadProblem], settings: Settings,
+def _ingest_into(paths: list[Path], loaded: list[RawDocument | FileProblem], settings: Settings,
                  progress: Progress | None) -> IngestReport:
     report = IngestReport()
     embedder = load_embedder(settings.model, settings.backend)
@@ -184,8 +183,8 @@ def _ingest_into(paths: list[Path], loaded: list[RawDocument | LoadProblem], set
         seen_files.add(item.path)
         if tell:  # one JSON file can hold hundreds of articles: count documents too
             tell(f"{Path(item.path).name} (document {documents})")
-        if isinstance(item, LoadProblem):
-            report.skipped.append(FileProblem(item.path, item.reason))
+        if isinstance(item, FileProblem):
+            report.skipped.append(item)
             continue
         try:
             prepared = _prepare(item, library, embedder, settings, batch, report)
@@ -209,10 +208,10 @@ def remove(article_id: str, settings: Settings) -> bool:
         collection = chroma_collection(settings, create=False)
         _recover_pending(library, collection)
         db = library.connect()
-        if not db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+        if not has_article(db, article_id):
             return False
         db.execute("BEGIN IMMEDIATE")
-        old_ids = _drop_article(db, article_id)
+        old_ids = drop_article(db, article_id)
         db.execute("COMMIT")
         _delete_vectors(library, collection, old_ids)
         return True
@@ -274,7 +273,7 @@ def _open_for_writing(settings: Settings, embedder: Embedder):
 def _recover_pending(library: Library, collection) -> None:
     """Delete vectors an interrupted ingest wrote but never committed."""
     db = library.connect()
-    ids = [r[0] for r in db.execute("SELECT chunk_id FROM pending")]
+    ids = pending_chunks(db)
     if ids:
         _delete_vectors(library, collection, ids)
 
@@ -282,10 +281,9 @@ def _recover_pending(library: Library, collection) -> None:
 def _delete_vectors(library: Library, collection, ids: list[str]) -> None:
     if not ids:
         return
-    for i in range(0, len(ids), 5000):
-        collection.delete(ids=ids[i:i + 5000])
-    db = library.connect()
-    db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in ids])
+    for i in range(0, len(ids), DELETE_BATCH):
+        collection.delete(ids=ids[i:i + DELETE_BATCH])
+    clear_pending(library.connect(), ids)
 
 
 def _article_id(source_key: str) -> str:
@@ -300,12 +298,11 @@ def _prepare(doc: RawDocument, library: Library, embedder: Embedder, settings: S
         return None
     digest = hashlib.sha256("\n".join([cleaned.title, cleaned.text]).encode("utf-8")).hexdigest()
     db = library.connect()
-    existing = db.execute("SELECT id, hash FROM articles WHERE source_key = ?", (doc.source_key,)).fetchone()
+    existing = stored_version(db, doc.source_key)
     if existing and existing["hash"] == digest:
         report.unchanged.append(existing["id"])
         return None
-    twin = db.execute("SELECT id, path FROM articles WHERE hash = ? AND source_key != ?",
-                      (digest, doc.source_key)).fetchone()
+    twin = identical_article(db, digest, doc.source_key)
     if twin or any(p.article.hash == digest for p in batch):
         where = twin["path"] if twin else "this batch"
         report.skipped.append(FileProblem(doc.path, f"identical to an article already indexed ({where})"))
@@ -357,7 +354,7 @@ class _Writer:
         committed, replaced = [], []
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("UPDATE articles SET grp = ? WHERE id = ?", regrouped)
+            set_groups(db, regrouped)
             for k, p in enumerate(batch):
                 if k in failed:
                     continue
@@ -370,7 +367,7 @@ class _Writer:
                     db.execute("ROLLBACK TO article")
                     db.execute("RELEASE article")
                     failed[k] = exc
-            db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(c.id,) for p in committed for c in p.chunks])
+            clear_pending(db, [c.id for p in committed for c in p.chunks])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -395,12 +392,10 @@ class _Writer:
             a = batch[k].article
             nodes.append(TextNode(
                 id_=c.id, text=c.text, embedding=v.tolist(),
-                metadata={"article_id": a.id, "title": a.title, "source": a.source or "", "date": a.date or "",
-                          "date_num": _date_num(a.date), "chunk_idx": c.index},
+                metadata=chunk_metadata(a, c.index),
                 relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)},
             ))
-        self.library.connect().executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)",
-                                           [(c.id,) for _, c in part])
+        mark_pending(self.library.connect(), [c.id for _, c in part])
         ChromaVectorStore(chroma_collection=self.collection).add(nodes)
 
     def _tell(self, batch: list[_Prepared], last: tuple[int, Chunk]) -> None:
@@ -412,40 +407,15 @@ class _Writer:
 
 def _insert_article(db, p: _Prepared) -> list[str]:
     """Insert one prepared article inside the caller's transaction; return the chunk ids it replaces."""
-    a = p.article
-    replaced = _drop_article(db, p.replaces) if p.replaces else []
-    db.execute(
-        "INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text, added_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-        (a.id, p.source_key, a.title, a.source, a.author, a.date, a.path, a.url, a.hash, a.group, a.text,
-         time.time()),
-    )
-    db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
-                   [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(p.sentences)])
-    db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, signature(a.text).tobytes()))
-    insert_pages(db, a.id, p.pages)
-    dup_of = _chunk_duplicates(db, p)
-    for c in p.chunks:
-        cur = db.execute(
-            "INSERT INTO chunks(id, article_id, idx, start, end, text, dup_of) VALUES (?,?,?,?,?,?,?)",
-            (c.id, a.id, c.index, c.start, c.end, c.text, dup_of.get(c.id)),
-        )
-        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)",
-                   (cur.lastrowid, c.text, a.title, a.source or ""))
+    replaced = drop_article(db, p.replaces) if p.replaces else []
+    insert_article(db, p.article, source_key=p.source_key, added_at=time.time(), sentences=p.sentences,
+                   minhash=signature(p.article.text).tobytes(), pages=p.pages, chunks=p.chunks,
+                   dup_of=_chunk_duplicates(db, p))
     return replaced
 
 
 def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}".splitlines()[0]
-
-
-def _drop_article(db, article_id: str) -> list[str]:
-    """Delete an article's rows inside the caller's transaction; return its chunk ids, now pending deletion."""
-    rows = db.execute("SELECT rowid, id FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
-    db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(r["rowid"],) for r in rows])
-    db.executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)", [(r["id"],) for r in rows])
-    db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
-    return [r["id"] for r in rows]
 
 
 def _assign_groups(batch: list[_Prepared], library: Library) -> list[tuple[str, str]]:
@@ -456,9 +426,8 @@ def _assign_groups(batch: list[_Prepared], library: Library) -> list[tuple[str, 
     import numpy as np
 
     db = library.connect()
-    known = {r["article_id"]: np.frombuffer(r["minhash"], dtype=np.uint64)
-             for r in db.execute("SELECT article_id, minhash FROM signatures")}
-    groups = {r["id"]: r["grp"] for r in db.execute("SELECT id, grp FROM articles")}
+    known = {aid: np.frombuffer(minhash, dtype=np.uint64) for aid, minhash in signatures(db).items()}
+    groups = article_groups(db)
     in_batch = {p.article.id: p for p in batch}
     updates: list[tuple[str, str]] = []
     for p in batch:
@@ -481,11 +450,7 @@ def _chunk_duplicates(db, p: _Prepared) -> dict[str, str]:
     """Map each chunk to a near-identical chunk of another article in its syndication group."""
     if not p.article.group:
         return {}
-    others = db.execute(
-        "SELECT c.id, c.text FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.grp = ? AND a.id != ?",
-        (p.article.group, p.article.id),
-    ).fetchall()
-    other_shingles = [(r["id"], shingles(r["text"])) for r in others]
+    other_shingles = [(cid, shingles(text)) for cid, text in group_chunks(db, p.article.group, p.article.id)]
     out = {}
     for c in p.chunks:
         mine = shingles(c.text)
@@ -493,7 +458,3 @@ def _chunk_duplicates(db, p: _Prepared) -> dict[str, str]:
         if best and jaccard(mine, best[1]) >= CHUNK_THRESHOLD:
             out[c.id] = best[0]
     return out
-
-
-def _date_num(date: str | None) -> int:
-    return int(date.replace("-", "")) if date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else 0

@@ -9,7 +9,7 @@ checked against robots.txt) and honours robots.txt unless `respect_robots` is of
     >>> from index.web import Fetcher, fetch_document
     >>> with Fetcher(settings) as fetcher:
     ...     doc = fetch_document(fetcher, "https://example.org/news/story.html")
-    >>> doc.title, doc.url, doc.date          # or a LoadProblem with a one-line reason
+    >>> doc.title, doc.url, doc.date          # or a FileProblem with a one-line reason
 
 HTTP is httpx; robots.txt rules are the standard library's `urllib.robotparser`; the page's main text and
 metadata (canonical URL, headline, site name, author, date from meta tags and JSON-LD) come from
@@ -30,9 +30,9 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from index.load import LoadProblem, RawDocument, html_document
+from index.load import FileProblem, RawDocument, html_document
 from index.pdf import looks_like_pdf, pdf_document
-from index.pipeline import FileProblem, IngestReport, ingest
+from index.pipeline import IngestReport, ingest
 from rag.settings import Settings
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -197,34 +197,34 @@ class Fetcher:
         return parser
 
 
-def fetch_document(fetcher: Fetcher, url: str) -> RawDocument | LoadProblem:
+def fetch_document(fetcher: Fetcher, url: str) -> RawDocument | FileProblem:
     """Fetch `url` and extract its article: HTML through trafilatura, PDF through pypdf; never raises."""
     try:
         page = fetcher.get(url)
     except FetchError as exc:
-        return LoadProblem(url, str(exc))
+        return FileProblem(url, str(exc))
     return document_from(page, url)
 
 
-def document_from(page: Fetched, url: str) -> RawDocument | LoadProblem:
+def document_from(page: Fetched, url: str) -> RawDocument | FileProblem:
     """The raw document in a fetched response, keyed by its final URL; `url` is what was asked for."""
     if page.content_type == PDF_TYPE or (page.content_type in ("", "application/octet-stream")
                                          and looks_like_pdf(page.body)):
         return pdf_document(page.url, page.body)
     if page.content_type not in HTML_TYPES:
-        return LoadProblem(url, f"not an HTML page or PDF (Content-Type {page.content_type or 'missing'})")
+        return FileProblem(url, f"not an HTML page or PDF (Content-Type {page.content_type or 'missing'})")
     if not page.body.strip():
-        return LoadProblem(url, "empty page")
+        return FileProblem(url, "empty page")
     try:
         html = decode_html(page.body, page.charset)
     except ValueError as exc:
-        return LoadProblem(url, str(exc))
+        return FileProblem(url, str(exc))
     doc = html_document(page.url, html, url=page.url)
-    if isinstance(doc, LoadProblem):
-        return LoadProblem(url, doc.reason)
+    if isinstance(doc, FileProblem):
+        return FileProblem(url, doc.reason)
     words = len(doc.text.split())
     if words < MIN_WORDS:
-        return LoadProblem(url, f"no article text found in HTML (only {words} words: a paywall or consent page?)")
+        return FileProblem(url, f"no article text found in HTML (only {words} words: a paywall or consent page?)")
     return doc
 
 
@@ -261,7 +261,7 @@ def ingest_urls(urls: Iterable[str], settings: Settings, *, paths: Iterable[str]
         >>> print(ingest_urls(["https://example.org/story.html"], settings).summary())
     """
     urls = list(dict.fromkeys(u.strip() for u in urls if u.strip()))
-    fetched: list[RawDocument | LoadProblem] = []
+    fetched: list[RawDocument | FileProblem] = []
     if urls:
         with Fetcher(settings) as fetcher:
             for n, url in enumerate(urls, 1):
@@ -270,7 +270,7 @@ def ingest_urls(urls: Iterable[str], settings: Settings, *, paths: Iterable[str]
                 fetched.append(fetch_document(fetcher, url))
     report = ingest(paths, settings, progress=progress, wait=wait, rebuild=rebuild,
                     loaded=[d for d in fetched if isinstance(d, RawDocument)])
-    report.failed += [FileProblem(p.path, p.reason) for p in fetched if isinstance(p, LoadProblem)]
+    report.failed += [p for p in fetched if isinstance(p, FileProblem)]
     return report
 
 

@@ -19,7 +19,6 @@ import re
 import threading
 import time
 import unicodedata
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -28,41 +27,36 @@ from typing import Mapping, Sequence
 
 from rag import answer_type
 from rag.answerability import GateWeights, Signals, probability
-from rag.compose import ArticleRow, build_citations, date_order, extractive_text, load_articles
+from rag.compose import build_citations, date_order, extractive_text
 from rag.embedder import ModelError, load_embedder
-from rag.evidence import NEAREST, Selection, load_sentences, select, stems
+from rag.evidence import NEAREST, Selection, load_sentences, select
 from rag.followup import resolve
+from rag.language import NOT_ENGLISH, looks_english
+from rag.library_summary import LibrarySummary, describe_library
 from rag.query_args import argument_error
 from rag.question_dates import EVENT_POOL, TimeScope, newest_relevant, time_scope
-from rag.retrieve import STOPWORDS, HybridRetriever, RankedPassage, RetrievalConfig, content_words, fast_fold, sql_where
+from rag.retrieve import HybridRetriever, RankedPassage, RetrievalConfig
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
-from rag.store import IndexMismatchError, IndexNotFoundError, Library, chroma_collection, check_manifest, chunk_dates, dating, expected_manifest, read_manifest, with_index_backend
-from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Filters
+from rag.store import (IndexMismatchError, IndexNotFoundError, Library, check_manifest, chroma_collection, chunk_dates,
+                       count_articles, dating, expected_manifest, in_keyword_index, load_articles, read_manifest,
+                       with_index_backend)
+from rag.text import content_words, fast_fold, stems
+from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Article, Filters
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000  # longer questions are cut before anything else runs
 # Terminal escape sequences (colours, titles) pasted with a question: OSC, CSI, then the short ones (ECMA-48).
 ANSI_ESCAPE = re.compile(r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b[ -/]*[0-~]")
-SPEAKER_SAMPLE = 50  # articles scanned for quoted people when describing the library
 NOT_FOUND = "I could not find this in your articles."
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 ISO_DAY = re.compile(r"\d{4}-\d\d-\d\d")
-FOREIGN_STOPWORDS = frozenset(
-    "que qué el los las del sobre dijo por para una est les des une sur dit der die das und ist nicht ein eine mit".split()
-)
-# Headline words that are not topics.
-GENERIC_TITLE_WORDS = frozenset(
-    """seek seeks meet meets discuss talks says amid leaders top new news update report best week live game games
-    deals deal review today first more year years time latest""".split()
-)
-ENGLISH_HINTS = STOPWORDS | {"say", "said", "about", "what", "who", "how"}
 
 
 def clean_question(question: object) -> tuple[str, str | None]:
     """(question fit to ask, or an error line). Terminal escapes go, other control characters become spaces;
-    long questions are cut."""
+    long questions are cut; a question not in English (`rag.language`) gets the error line."""
     if not isinstance(question, str):
         return "", "Please ask a question as text."
     question = ANSI_ESCAPE.sub("", question[: MAX_QUESTION_CHARS * 4])
@@ -70,13 +64,7 @@ def clean_question(question: object) -> tuple[str, str | None]:
     text = " ".join(text.split())[:MAX_QUESTION_CHARS]
     if not re.search(r"\w", text):
         return "", "Please type a question."
-    letters = [c for c in text if c.isalpha()]
-    if letters and sum(c.isascii() or unicodedata.name(c, "").startswith("LATIN") for c in letters) < 0.6 * len(letters):
-        return text, "Please ask in English: the assistant only understands English questions."
-    words = re.findall(r"\w+", text.lower())
-    if len(words) >= 3 and sum(w in FOREIGN_STOPWORDS for w in words) >= 2 and not any(w in ENGLISH_HINTS for w in words):
-        return text, "Please ask in English: the assistant only understands English questions."
-    return text, None
+    return text, None if looks_english(text) else NOT_ENGLISH
 
 
 def without_names(question: str, names: Sequence[str]) -> str:
@@ -107,7 +95,7 @@ def question_names(question: str, intent: Intent | None) -> list[str]:
 
 
 def measure(question: str, selection: Selection, names: Sequence[str], best_dense: float,
-            articles: Mapping[str, ArticleRow]) -> Signals:
+            articles: Mapping[str, Article]) -> Signals:
     """The gate's `Signals` for a selection (see `rag.answerability`)."""
     units = selection.evidence
     first = units[0].first.passage
@@ -143,7 +131,7 @@ class Findings:
     timings: dict[str, float]
     selection: Selection | None = None
     signals: Signals | None = None
-    articles: Mapping[str, ArticleRow] = field(default_factory=dict)
+    articles: Mapping[str, Article] = field(default_factory=dict)
     why_not_found: str | None = None
     named: Sequence[str] = ()  # the publishers the question names
 
@@ -170,7 +158,7 @@ class Assistant:
         self.gate = gate or GateWeights()
         self._keyword_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword")
         self._writer = None
-        self._summary: tuple[list[str], list[tuple[str, str]], str] | None = None
+        self._summary: LibrarySummary | None = None
 
     # ----------------------------------------------------------------- answering
     def query(self, question: str, history: Sequence[Mapping] | None = None, top_k: int | None = None,
@@ -247,11 +235,14 @@ class Assistant:
         # BM25 needs no vector: it runs in a worker thread while the question is embedded on one core
         # (SQLite and torch both release the GIL), so "retrieve" below is only what remains after the
         # embedding. MultiHop-RAG query() p50 on 2 cores: 46 ms on all cores, 37 ms so (bench/query.py).
-        keyword = self._keyword_pool.submit(self.retriever.keyword_hits, question, filters)
+        try:
+            keyword = self._keyword_pool.submit(self.retriever.keyword_hits, question, filters)
+        except RuntimeError:  # closed (`close`) while this question was under way: search inline
+            keyword = None
         vector = self.embedder.encode([question], threads=1)[0]
         t = time.perf_counter()
         timings["embed"] = round((t - t0) * 1000, 2)
-        hits = keyword.result()
+        hits = keyword.result() if keyword else self.retriever.keyword_hits(question, filters)
         passages, best = self.retriever.retrieve(question, vector, filters, keyword=hits)
         timings["retrieve"] = round((time.perf_counter() - t) * 1000, 2)
         t = time.perf_counter()
@@ -316,8 +307,7 @@ class Assistant:
         for name in names:
             surname = (name_tokens(name) or content_words(name) or [""])[-1]
             surname = re.sub(r"['’]s$", "", surname)
-            if surname and not db.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
-                                          (f'"{surname}"',)).fetchone():
+            if surname and not in_keyword_index(db, surname):
                 return name
         return None
 
@@ -328,17 +318,12 @@ class Assistant:
         if filters is None or not (filters.date_from or filters.date_to):
             return ""
         db = self.library.connect()
-
-        def count(f: Filters, extra: str = "") -> int:
-            where, params = sql_where(f)
-            return db.execute(f"SELECT COUNT(*) FROM articles a WHERE 1 = 1{where}{extra}", params).fetchone()[0]
-
         undated_filters = replace(filters, date_from=None, date_to=None)
-        considered = count(undated_filters)
-        left_out = considered - count(filters)
+        considered = count_articles(db, undated_filters)
+        left_out = considered - count_articles(db, filters)
         if not left_out:
             return ""
-        undated = 0 if filters.undated else count(undated_filters, " AND (a.date IS NULL OR a.date = '')")
+        undated = 0 if filters.undated else count_articles(db, undated_filters, undated=True)
         span = " ".join(f"{word} {d.isoformat()}" for word, d in (("from", filters.date_from), ("to", filters.date_to)) if d)
         reasons = [f"{n} {'has' if n == 1 else 'have'} no date" if i == 0 else f"{n} {'is' if n == 1 else 'are'} dated outside it"
                    for i, n in enumerate((undated, left_out - undated)) if n]
@@ -365,92 +350,26 @@ class Assistant:
             return None
 
     # ----------------------------------------------------------------- describing the library
-    def _describe(self) -> tuple[list[str], list[tuple[str, str]], str]:
-        """(top topics as objects of "about", (person, their topic) pairs, one-line summary), computed once."""
-        if self._summary is not None:
-            return self._summary
-        db = self.library.connect()
-        rows = db.execute("SELECT id, title, source, date, text FROM articles ORDER BY date DESC LIMIT 400").fetchall()
-        n = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        # Topics: title words written in lower case in the text (common nouns, not places or names), one per
-        # stem ("drug" and "drugs" are one topic), in the form the text uses most.
-        title_words = Counter(w for r in rows for w in set(content_words(r["title"])) if len(w) > 3 and not w.isdigit())
-        texts = [r["text"] for r in rows[:SPEAKER_SAMPLE]]
-        lowered = Counter(w for t in texts for w in re.findall(r"\b[a-z]{4,}\b", t))
-        by_stem: dict[str, Counter] = {}
-        for w, titles in title_words.items():
-            if w in lowered and w not in GENERIC_TITLE_WORDS:
-                by_stem.setdefault(_stem(w), Counter())[w] += titles
-        ranked = sorted(by_stem.values(), key=lambda forms: (-sum(forms.values()), min(forms)))  # ties: a-z
-        topics = [max(forms, key=lambda w: (lowered[w], forms[w])) for forms in ranked][:12]
-        # Who is quoted: the latest articles are a fair sample and keep this under a second or two.
-        sample = rows[:SPEAKER_SAMPLE]
-        sentences = load_sentences(db, [r["id"] for r in sample], {r["id"]: r["text"] for r in sample})
-        people: Counter = Counter()
-        forms: dict[str, Counter] = {}
-        said_words: dict[str, Counter] = {}
-        for sents in sentences.values():
-            for s in sents:
-                for sp in s.speakers:
-                    tokens = name_tokens(sp.name)
-                    if not tokens:
-                        continue
-                    key = tokens[-1]
-                    people[key] += 1
-                    words = [w for w in sp.name.split() if not re.fullmatch(r"[A-Z]\.", w)
-                             and w.lower().rstrip(".") not in {"mr", "mrs", "ms", "dr", "gov", "president", "secretary", "state"}]
-                    forms.setdefault(key, Counter())[" ".join(words[-2:])] += 1
-                    said_words.setdefault(key, Counter()).update({_stem(w) for w in content_words(s.text)})
-        pairs = []
-        for key, _ in people.most_common(8):
-            form = max(forms[key].items(), key=lambda kv: (len(kv[0].split()) >= 2, sum(not c.isascii() for c in kv[0]), kv[1]))[0]
-            counts = {w: said_words[key][_stem(w)] for w in topics}
-            topic = max(topics, key=counts.get, default=None)
-            if topic and counts[topic] >= 2:  # the person really spoke about it
-                pairs.append((form, _as_object(topic, lowered, texts)))
-        sources = [s for s, _ in Counter(r["source"] for r in rows if r["source"]).most_common(3)]
-        dates = sorted(r["date"] for r in rows if r["date"])
-        line = f"{n} article{'s' if n != 1 else ''}"
-        if sources:
-            line += " from " + ", ".join(sources) + (" and others" if len(sources) >= 3 else "")
-        if dates:
-            line += f", {dates[0]} to {dates[-1]}"
-        if topics:
-            line += "; topics include " + ", ".join(topics[:5])
-        if pairs:
-            line += "; people quoted include " + ", ".join(p for p, _ in pairs[:5])
-        self._summary = ([_as_object(t, lowered, texts) for t in topics], pairs, line + ".")
+    def summary(self) -> LibrarySummary:
+        """What the library covers (`rag.library_summary`), computed once."""
+        if self._summary is None:
+            self._summary = describe_library(self.library.connect())
         return self._summary
 
     def coverage(self) -> str:
         """One line saying what the library covers, e.g. for abstentions."""
-        return self._describe()[2]
+        return self.summary().line
 
     def example_questions(self, n: int = 4) -> list[str]:
         """Questions the library can answer, drawn from who is quoted in it and on what."""
-        topics, pairs, _ = self._describe()
-        out = [f"What did {person} say about {topic}?" for person, topic in pairs]
-        out += [f"What happened with {t}?" for t in topics]
+        summary = self.summary()
+        out = [f"What did {p.person} say about {p.topic}?" for p in summary.people]
+        out += [f"What happened with {t}?" for t in summary.topics]
         return list(dict.fromkeys(out))[:n]
 
-
-def _stem(word: str) -> str:
-    return next(iter(stems(word)), word)
-
-
-def _as_object(topic: str, counts: Counter, texts: Sequence[str]) -> str:
-    """`topic` as it reads after "say about": the plural when the articles use one ("floods"), "the flood"
-    when they mostly write it after an article or demonstrative, else as is ("migration", "fentanyl").
-
-        >>> _as_object("flood", Counter({"flood": 3}), ["The flood hit. The flood receded. A flood wall."])
-        'the flood'
-    """
-    for plural in (topic + "s", topic + "es", topic[:-1] + "ies" if topic.endswith("y") else ""):
-        if plural != topic and counts[plural]:
-            return plural
-    determined = sum(len(re.findall(rf"\b(?:the|a|an|this|that)\s+{re.escape(topic)}\b", t, re.IGNORECASE))
-                     for t in texts)
-    return f"the {topic}" if determined * 2 > counts[topic] else topic
+    def close(self) -> None:
+        """Let the keyword worker threads go (queries already under way finish; later ones search inline)."""
+        self._keyword_pool.shutdown(wait=False)
 
 
 # index folder -> (the settings asked for, the Assistant opened with them)
@@ -468,6 +387,8 @@ def open_assistant(settings: Settings | None = None) -> Assistant:
     with _lock:
         asked, assistant = _assistants.get(key, (None, None))
         if assistant is None or asked != settings:
+            if assistant is not None:
+                assistant.close()
             assistant = Assistant(settings)
             _assistants[key] = (settings, assistant)
         return assistant

@@ -8,42 +8,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from rag import answer_type
 from rag.evidence import Evidence, answer_sentence, load_sentences, near_duplicate
-from rag.store import page_at
-from rag.types import Citation, SyndicatedCopy
+from rag.store import chunk_text_holding, load_articles, page_at, syndicated_with
+from rag.types import Article, Citation, SyndicatedCopy
 
 
-@dataclass(frozen=True)
-class ArticleRow:
-    """The article fields a citation needs."""
-
-    id: str
-    title: str
-    source: str | None
-    date: str | None
-    path: str | None
-    grp: str | None
-    text: str
-    url: str | None = None  # the article's web address (canonical for fetched pages)
-
-
-def load_articles(db, ids: Sequence[str]) -> dict[str, ArticleRow]:
-    if not ids:
-        return {}
-    rows = db.execute(f"SELECT id, title, source, date, path, grp, text, url FROM articles WHERE id IN "
-                      f"({','.join('?' * len(ids))})", list(ids)).fetchall()
-    return {r[0]: ArticleRow(*r) for r in rows}
-
-
-def syndicated_copies(db, article: ArticleRow, quote: str) -> tuple[SyndicatedCopy, ...]:
+def syndicated_copies(db, article: Article, quote: str) -> tuple[SyndicatedCopy, ...]:
     """Where other copies of the story (same syndication group) carry the same sentence."""
-    if not article.grp:
+    ids = syndicated_with(db, article)
+    if not ids:
         return ()
-    ids = [r[0] for r in db.execute("SELECT id FROM articles WHERE grp = ? AND id != ?", (article.grp, article.id))]
     others = load_articles(db, ids)
     copies = []
     for aid, sents in load_sentences(db, ids, {k: v.text for k, v in others.items()}, speakers=False).items():
@@ -54,7 +31,7 @@ def syndicated_copies(db, article: ArticleRow, quote: str) -> tuple[SyndicatedCo
     return tuple(copies)
 
 
-def build_citations(db, evidence: Sequence[Evidence], articles: Mapping[str, ArticleRow], kind: str | None = None,
+def build_citations(db, evidence: Sequence[Evidence], articles: Mapping[str, Article], kind: str | None = None,
                     question: str = "") -> tuple[Citation, ...]:
     """Numbered citations 1..n, one per evidence unit, quote == article.text[start:end]; where the question
     asks for a `kind` of answer (`rag.answer_type`), the words of the quote that give it are its highlight."""
@@ -79,9 +56,8 @@ def _passage(db, e: Evidence) -> str:
     first, last, p = e.sentences[0], e.sentences[-1], e.sentences[0].passage
     if p and p.start <= first.start and last.end <= p.end:
         return p.text
-    row = db.execute("SELECT text FROM chunks WHERE article_id = ? AND start <= ? AND end >= ? ORDER BY idx LIMIT 1",
-                     (first.article_id, first.start, last.end)).fetchone()
-    return row[0] if row else e.text
+    text = chunk_text_holding(db, first.article_id, first.start, last.end)
+    return e.text if text is None else text
 
 
 def extractive_text(quotes: Sequence[str]) -> str:

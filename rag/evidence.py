@@ -21,16 +21,21 @@ from functools import lru_cache
 from typing import Callable, Mapping, Sequence
 
 from rag import answer_type
-from rag.retrieve import Passage, content_words, fast_fold
+from rag.retrieve import Passage
 from rag.speakers import (HONORIFICS, OPEN_QUOTES, Intent, Speaker, attribute, name_tokens, opens_quote, quoted_claim,
                           same_person)
+from rag.store import sentence_rows
+from rag.text import content_words, english_stems, fast_fold, stems
 
 # A sentence that holds the kind of answer the question asks for (a number, a date, a name: `rag.answer_type`)
 # gains this much coverage: half the weight of a typical second question word.
 TYPE_BONUS = 0.15
+MAX_TYPED_ANSWERS = 2  # answers of that kind that earn the bonus (a list question prefers a sentence naming several)
 NEAREST = 3  # sentences shown when none answers ("not stated directly")
-# Another sentence is cited beside the best one of a one-answer question only at 85% of its score: on the tune
-# half of multihop-new.jsonl citation precision 0.412 -> 0.499, key-fact recall 0.686 -> 0.674 (0.6 is `min_ratio`).
+# Other sentences are cited beside the best one from `MIN_SCORE_RATIO` of its score (not measured); beside the
+# best one of a one-answer question only from `SINGLE_ANSWER_RATIO`: on the tune half of multihop-new.jsonl
+# citation precision 0.412 -> 0.499, key-fact recall 0.686 -> 0.674.
+MIN_SCORE_RATIO = 0.6
 SINGLE_ANSWER_RATIO = 0.85
 # When words alone find no answer, this many of the best sentences by words are compared with the question by
 # meaning (the embedding model): enough to hold a paraphrase's sentence, which still shares a name or two.
@@ -43,29 +48,52 @@ CHANGE_QUESTION = re.compile(r"\bby how much\b|\bhow much (did|has|have|had|was|
                              r"increase|fall|fell|drop|decline|jump|climb|go up|gone up|go down|change)", re.I)
 CHANGE_FOLLOW_UP = re.compile(r"^\W*(those|these|that|this|it|the (figures?|numbers?|totals?|rates?))\b.*"
                               r"(\d\s*(percent|per cent|%)|\d+\s*times\b|\b(doubled|tripled|halved)\b)", re.I | re.S)
+# Two sentences are copies of one when this share of the shorter's words (honorifics aside) is in the longer;
+# below `COPY_MIN_WORDS` words they must be equal. Not measured.
+COPY_CONTAINMENT = 0.8
+COPY_MIN_WORDS = 4
+# Fused rank's weight beside a sentence's word coverage (`_rank_bonus`, 1 for the top passage): enough to break
+# ties between equally covering sentences, too little to outweigh one more question word. Not measured.
+RANK_WEIGHT = 0.15
+# The same for speech: smaller, as on-topic speech sentences score on the topic's words alone. Not measured.
+SPEECH_RANK_WEIGHT = 0.1
+# A word is a stand-in for a one-word topic ("overdoses" for "fentanyl") when at least `EXPANSION_MIN_COUNT` on-topic
+# sentences hold it and it is `EXPANSION_MIN_LIFT` times as frequent among them as in the pool; its weight is
+# lift / `EXPANSION_FULL_LIFT` (1 at that lift and above), counted at `EXPANSION_WEIGHT` of a topic word.
+# Not measured.
+EXPANSION_MIN_COUNT = 2
+EXPANSION_MIN_LIFT = 2.0
+EXPANSION_FULL_LIFT = 4
+EXPANSION_WEIGHT = 0.5
+# A topic stem of at least this many letters also matches a word holding its first that many ("migra" in
+# "immigrants"). Not measured.
+FUZZY_PREFIX = 5
+# A quotation and at most this many sentences that continue it are one unit. Not measured.
+MAX_QUOTE_SENTENCES = 3
+# What a person said this many sentences before or after a retrieved sentence of theirs is a candidate too.
+# Not measured.
+SPEECH_NEIGHBOURS = 2
+# A passage's dense similarity ranks its speech sentences above this floor only (cosines of unrelated
+# MiniLM passages stay below it). Not measured.
+SPEECH_DENSE_FLOOR = 0.3
+# A many-word topic's sentence must hold this share of the best one's topic words (or the head word), and a
+# sentence next to an on-topic one by the same speaker inherits this share of its score: brought in with
+# seeds citation precision 0.80 -> 0.88 and Hit@5 0.90 -> 0.92 (the values themselves not swept).
+TOPIC_FLOOR_SHARE = 0.5
+NEIGHBOUR_SHARE = 0.6
+# A cited "He added ..." goes right after its antecedent when at most this many sentences follow it. Not measured.
+FOLLOW_UP_DISTANCE = 3
 LEADING_GLUE = re.compile(r"^(?:But|And|However|Yet|Still|So|Also|Meanwhile),?\s+")
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer  # PyStemmer, installed with llama-index-retrievers-bm25
-
-    return Stemmer.Stemmer("english")
-
-
-def stems(text: str) -> set[str]:
-    """Stemmed content words of `text`, accent and case folded."""
-    return set(_stemmer().stemWords(content_words(text)))
 
 
 def token_set(text: str) -> set[str]:
     return {w for w in re.findall(r"\w+", fast_fold(text)) if w not in HONORIFICS}
 
 
-def near_duplicate(a: str, b: str, threshold: float = 0.8) -> bool:
+def near_duplicate(a: str, b: str, threshold: float = COPY_CONTAINMENT) -> bool:
     """Same sentence in two copies of a story: word containment (honorifics ignored) of the shorter in the longer."""
     x, y = token_set(a), token_set(b)
-    if min(len(x), len(y)) < 4:
+    if min(len(x), len(y)) < COPY_MIN_WORDS:
         return x == y
     return len(x & y) / min(len(x), len(y)) >= threshold
 
@@ -108,8 +136,7 @@ def load_sentences(db, article_ids: Sequence[str], texts: dict[str, str], *, spe
     """All sentences of the given articles, in order, with speakers attributed unless `speakers` is False."""
     out: dict[str, list[Sentence]] = {}
     for aid in article_ids:
-        rows = tuple(tuple(r) for r in db.execute(
-            "SELECT idx, para, start, end FROM sentences WHERE article_id = ? ORDER BY idx", (aid,)))
+        rows = sentence_rows(db, aid)
         text = texts[aid]
         sents = [Sentence(aid, r[0], r[1], r[2], r[3], text[r[2]:r[3]]) for r in rows]
         if speakers:
@@ -157,7 +184,7 @@ def _rank_bonus(s: Sentence) -> float:
     return 1.0 / (1 + s.passage.rank) if s.passage else 0.0
 
 
-def _expansion(topic: set[str], pool: Sequence[Sentence], min_lift: float = 2.0) -> dict[str, float]:
+def _expansion(topic: set[str], pool: Sequence[Sentence], min_lift: float = EXPANSION_MIN_LIFT) -> dict[str, float]:
     """Words that co-occur with the topic in the pool far more than elsewhere ("overdoses" for "fentanyl")."""
     pool = list({frozenset(s.stems): s for s in pool}.values())  # syndicated copies count once
     on_topic = [s for s in pool if s.stems & topic]
@@ -174,15 +201,15 @@ def _expansion(topic: set[str], pool: Sequence[Sentence], min_lift: float = 2.0)
     out = {}
     for t, c in counts.items():
         lift = (c / len(on_topic)) / (overall[t] / len(pool))
-        if c >= 2 and lift >= min_lift:
-            out[t] = min(1.0, lift / 4)
+        if c >= EXPANSION_MIN_COUNT and lift >= min_lift:
+            out[t] = min(1.0, lift / EXPANSION_FULL_LIFT)
     return out
 
 
 def _fuzzy(topic: set[str], text: str) -> set[str]:
     """Topic stems whose first five letters occur inside a word of `text` ("migrat" in "immigrants")."""
     words = content_words(text)
-    return {t for t in topic if len(t) >= 5 and any(t[:5] in w for w in words)}
+    return {t for t in topic if len(t) >= FUZZY_PREFIX and any(t[:FUZZY_PREFIX] in w for w in words)}
 
 
 def _units(sents: list[Sentence]) -> list[list[Sentence]]:
@@ -193,7 +220,7 @@ def _units(sents: list[Sentence]) -> list[list[Sentence]]:
         continuation = (prev is not None and prev.article_id == s.article_id and prev.idx + 1 == s.idx
                         and s.para == prev.para and s.speakers and all(x.inherited for x in s.speakers)
                         and (s.text.lstrip()[:1] in OPEN_QUOTES or opens_quote(prev.text))
-                        and len(units[-1]) < 3)
+                        and len(units[-1]) < MAX_QUOTE_SENTENCES)
         if continuation:
             units[-1].append(s)
         else:
@@ -226,7 +253,7 @@ class Selection:
 
 
 def select(question: str, intent: Intent | None, passages: Sequence[Passage],
-           sentences: dict[str, list[Sentence]], top_k: int, min_ratio: float = 0.6,
+           sentences: dict[str, list[Sentence]], top_k: int, min_ratio: float = MIN_SCORE_RATIO,
            min_coverage: float = 0.4, reports: Mapping[str, str] | None = None,
            similarity: Similarity | None = None) -> Selection:
     """The smallest set of evidence units that answers, best first, or the closest sentences when none does.
@@ -268,8 +295,8 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         if cover <= 0:
             continue
         words = cover
-        cover += TYPE_BONUS * min(2, answer_type.count(s.text, kind, question, plural))
-        scored.append(Evidence([s], cover + 0.15 * _rank_bonus(s), cover, words))
+        cover += TYPE_BONUS * min(MAX_TYPED_ANSWERS, answer_type.count(s.text, kind, question, plural))
+        scored.append(Evidence([s], cover + RANK_WEIGHT * _rank_bonus(s), cover, words))
     if not scored:
         return Selection([], "nearest")
     best = max(e.topical for e in scored)
@@ -398,11 +425,15 @@ def _select_source(claim: str, pool: list[Sentence], sentences: dict[str, list[S
     return []
 
 
+# A question with more words than this asks less coverage (and gain) of the set, in proportion. Not measured.
 LONG_QUESTION_TERMS = 10
+# Share of the question's words a sentence must add to join the set cover. Brought in with the set cover, tuned
+# with the fusion on MultiHop-RAG dev; the value itself was not swept.
+MIN_GAIN = 0.08
 
 
 def _cover(terms: set[str], scored: list[Evidence], idf: dict[str, float], top_k: int,
-           min_coverage: float, min_gain: float = 0.08) -> list[Evidence]:
+           min_coverage: float, min_gain: float = MIN_GAIN) -> list[Evidence]:
     """Sentences that answer a many-part question together when no single one does.
 
     Multi-hop questions ("... according to Fortune, and ... as reported by The Age")
@@ -449,7 +480,7 @@ def topic_head(topic: str) -> str | None:
             break
         words.append(w)
     content = content_words(" ".join(words))
-    return _stemmer().stemWord(content[-1]) if content else None
+    return english_stems(content[-1:])[0] if content else None
 
 
 def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, list[Sentence]],
@@ -464,11 +495,11 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
         return []
     # What the person said just before or after a retrieved sentence, even past the passage's end.
     for s in list(said):
-        for n in sentences[s.article_id][max(0, s.idx - 2):s.idx + 3]:
+        for n in sentences[s.article_id][max(0, s.idx - SPEECH_NEIGHBOURS):s.idx + SPEECH_NEIGHBOURS + 1]:
             if n.passage is None and by_person(n):
                 n.passage, n.stems = s.passage, stems(n.text)
                 said.append(n)
-    person_stems = set(_stemmer().stemWords(name_tokens(person)))
+    person_stems = set(english_stems(name_tokens(person)))
     topic = stems(intent.topic) - person_stems if intent.topic else set()
     # Co-occurring words stand in for a one-word topic ("overdoses" for "fentanyl"); for a
     # many-word topic they mostly echo its commonest word, so only the topic's own words count.
@@ -481,18 +512,18 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
         """What the sentence's own words say about the topic."""
         if not topic:
             return 1.0
-        return direct(s) + 0.5 * max((expansion.get(t, 0.0) for t in s.stems), default=0.0)
+        return direct(s) + EXPANSION_WEIGHT * max((expansion.get(t, 0.0) for t in s.stems), default=0.0)
 
     def prior(s: Sentence) -> float:
         # The passage's similarity to the question ranks sentences; it never makes one on topic.
-        return max(0.0, (s.passage.dense or 0.0) - 0.3) if s.passage and topic else 0.0
+        return max(0.0, (s.passage.dense or 0.0) - SPEECH_DENSE_FLOOR) if s.passage and topic else 0.0
 
     said.sort(key=lambda s: (s.article_id, s.idx))
     units = _units(said)
     owns = [max(own(s) for s in u) for u in units]
     # A many-word topic ("the border wall") is answered by sentences holding its head word or most of
     # what the best one holds: "border" alone is another subject.
-    floor = 0.5 * max((max(direct(s) for s in u) for u in units), default=0.0) if len(topic) > 1 else 0.0
+    floor = TOPIC_FLOOR_SHARE * max((max(direct(s) for s in u) for u in units), default=0.0) if len(topic) > 1 else 0.0
     head = topic_head(intent.topic or "")
     tops = [owns[i] + max(prior(s) for s in u) if owns[i] > 0 and (
         max(direct(s) for s in u) >= floor or any(head in s.stems for s in u)) else 0.0 for i, u in enumerate(units)]
@@ -507,11 +538,11 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
         # The sentence right after an on-topic one by the same speaker continues it ("he also said"),
         # and one before an on-topic "he added" names who "he" is.
         if adjacent(i, i - 1) and tops[i - 1] > 0:
-            t = max(t, 0.6 * tops[i - 1])
+            t = max(t, NEIGHBOUR_SHARE * tops[i - 1])
         if adjacent(i, i + 1) and tops[i + 1] > 0 and all(sp.inherited for sp in units[i + 1][0].speakers):
-            t = max(t, 0.6 * tops[i + 1])
+            t = max(t, NEIGHBOUR_SHARE * tops[i + 1])
         if t > 0:
-            scored.append(Evidence(u, t + 0.1 * _rank_bonus(u[0]), t))
+            scored.append(Evidence(u, t + SPEECH_RANK_WEIGHT * _rank_bonus(u[0]), t))
     # Nothing the person said touches the topic directly: they did not speak about it here.
     if topic and not any(direct(s) > 0 for e in scored for s in e.sentences):
         return []
@@ -519,7 +550,7 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
     # Best first, but a follow-up ("He added …") goes right after its antecedent when both are cited.
     def follows(f: Evidence, a: Evidence) -> bool:
         return (f is not a and f.first.article_id == a.first.article_id and all(sp.inherited for sp in f.first.speakers)
-                and 0 < f.first.idx - a.sentences[-1].idx <= 3)
+                and 0 < f.first.idx - a.sentences[-1].idx <= FOLLOW_UP_DISTANCE)
 
     ordered: list[Evidence] = []
     for e in chosen:

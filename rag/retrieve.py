@@ -1,102 +1,38 @@
-"""Hybrid retrieval: one Chroma query (dense) and one FTS5 query (BM25), fused by reciprocal rank.
+"""Hybrid retrieval: one Chroma query (dense) and one FTS5 query (BM25), fused by reciprocal rank (`rag.fusion`).
 
 Then two steps for questions about several reports: each report's clause searched by BM25 within
-its publisher and publication day (`report_clauses`), and the fused top passages re-ranked by
-their best sentence (`best_sentences`), then placed so that each fact of a multi-part question comes
-early (`coverage_order`).
+its publisher and publication day (`rag.report_clauses`), and the fused top passages re-ranked by
+their best sentence, then placed so that each fact of a multi-part question comes early (`rag.ordering`).
 
-Own RRF rather than llama-index's QueryFusionRetriever: the fusion is ten lines, and
-going through llama-index node objects would add its per-node overhead to every query.
-
-    >>> from rag.retrieve import rrf
-    >>> rrf([["a", "b"], ["b", "c"]], weights=[1.0, 1.0], k=60)[0][0]
-    'b'
+    retriever = HybridRetriever(collection, Library(index_dir), RetrievalConfig())
+    passages, best_similarity = retriever.retrieve("fentanyl made in Mexico", vector)
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import re
 import sqlite3
-import threading
 from dataclasses import dataclass, replace
-from datetime import date
-from functools import lru_cache
-from typing import Sequence
 
-from rag.text import fold
+from rag.filters import chroma_where
+from rag.fusion import interleave_sources, round_robin, rrf
+from rag.ordering import Candidate, OrderFeatures, OrderWeights, best_sentences, coverage_order, sentence_stems
+from rag.report_clauses import Clause, report_clauses
+from rag.store import chunk_rows, fts_query, keyword_counts, keyword_search, last_chunk_rowid, publishers, sentence_spans
+from rag.text import content_words, fast_fold, porter_stems
 from rag.types import Filters
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here hers
-    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once
-    only or other our ours ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours yourself yourselves say said says tell told mr mrs ms dr else
-    many much""".split()
-)
-WORD = re.compile(r"\w+")
 
-
-def fast_fold(text: str) -> str:
-    """`index.dedupe.fold`, with a shortcut for plain ASCII text (most of it)."""
-    return text.lower() if text.isascii() else fold(text)
-
-
-def content_words(text: str) -> list[str]:
-    """Folded words of `text` that carry meaning, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for w in WORD.findall(fast_fold(text)):
-        if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
-            seen.setdefault(w, None)
-    return list(seen)
-
-
-def fts_query(words: Sequence[str]) -> str | None:
-    """An FTS5 OR-query of `words`, each quoted so no word is read as syntax."""
-    return " OR ".join(f'"{w}"' for w in words) if words else None
-
-
-_porter = threading.local()
-
-
-def porter_stems(words: Sequence[str]) -> list[str]:
-    """The stems FTS5's `porter` tokenizer stores for `words` (already folded): the keys of its vocabulary."""
-    stemmer = getattr(_porter, "stemmer", None)
-    if stemmer is None:  # PyStemmer objects are not thread-safe: one per thread
-        import Stemmer
-
-        stemmer = _porter.stemmer = Stemmer.Stemmer("porter")
-    return stemmer.stemWords(list(words))
-
-
-def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion: sum of weight / (k + rank) over the rankings, best first."""
-    scores: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights):
-        for rank, key in enumerate(ranking):
-            scores[key] = scores.get(key, 0.0) + weight / (k + rank + 1)
-    return sorted(scores.items(), key=lambda kv: -kv[1])
-
-
-@dataclass(frozen=True)
-class OrderWeights:
-    """Weights of `coverage_order`, learned on MultiHop-RAG dev (`bench/tune_order.py`).
-
-    The first six weigh a passage's features (`Candidate.features`, in this order); the last three what the
-    passages already placed above it cover."""
-
-    rank: float = 0.25  # -log(1 + its place in the fused, sentence re-ranked order)
-    dense: float = 1.2  # cosine similarity to the question (0 when the dense side did not find it)
-    clause: float = 0.3  # -log(2 + its place in the report clauses' own BM25 round robin), multi-report questions
-    best_sentence: float = 2.9  # its best sentence's score over the best of all passages
-    named_source: float = 2.5  # it comes from a publisher the question names
-    named_day: float = 1.75  # it was published on a day the question names
-    same_article: float = 0.35  # per passage of its article already placed
-    same_source: float = 0.9  # the question names publishers, and its publisher already has a passage placed
-    new_words: float = 3.45  # share of the question's (rarity-weighted) words its best sentence adds
+# The keyword query keeps at least this many of a question's rarest words, whatever they cost (see
+# `RetrievalConfig.max_postings`). Not measured.
+MIN_TERMS = 3
+# Stems whose chunk counts are kept between ingests; past it the cache starts again. A bound on memory, not measured.
+MAX_CACHED_STEMS = 100_000
+# The place in the report clauses' round robin given to a passage it does not hold (the `clause` feature of
+# `rag.ordering`). Not measured apart; the feature's weight was learned with it (MultiHop-RAG dev MAP@10
+# 0.377/0.379 -> 0.391/0.398 with the order).
+UNRANKED = 100
 
 
 @dataclass(frozen=True)
@@ -146,54 +82,6 @@ class Passage:
     dense: float | None  # cosine similarity to the question, when the dense side found it
 
 
-def chroma_where(filters: Filters | None) -> dict | None:
-    """Chroma metadata filter for `filters` (date_num is YYYYMMDD as an int)."""
-    if filters is None or filters.is_empty():
-        return None
-    clauses: list[dict] = []
-    if filters.sources:
-        clauses.append({"source": {"$in": list(filters.sources)}})
-    if filters.article_ids:
-        clauses.append({"article_id": {"$in": list(filters.article_ids)}})
-    dates: list[dict] = []
-    if filters.date_from:
-        dates.append({"date_num": {"$gte": int(filters.date_from.strftime("%Y%m%d"))}})
-    if filters.date_to:
-        if not filters.date_from:  # undated articles are stored as 0: a date range leaves them out, as in SQL
-            dates.append({"date_num": {"$gt": 0}})
-        dates.append({"date_num": {"$lte": int(filters.date_to.strftime("%Y%m%d"))}})
-    if dates and filters.undated:
-        clauses.append({"$or": [{"date_num": 0}, dates[0] if len(dates) == 1 else {"$and": dates}]})
-    else:
-        clauses += dates
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def sql_where(filters: Filters | None) -> tuple[str, list]:
-    """SQL conditions on `articles a` for `filters` (ISO dates compare as strings)."""
-    if filters is None or filters.is_empty():
-        return "", []
-    parts, params = [], []
-    if filters.sources:
-        parts.append(f"a.source IN ({','.join('?' * len(filters.sources))})")
-        params += list(filters.sources)
-    if filters.article_ids:
-        parts.append(f"a.id IN ({','.join('?' * len(filters.article_ids))})")
-        params += list(filters.article_ids)
-    dates = []
-    if filters.date_from:
-        dates.append("a.date >= ?")
-        params.append(filters.date_from.isoformat())
-    if filters.date_to:
-        dates.append("a.date <= ?")
-        params.append(filters.date_to.isoformat())
-    if dates and filters.undated:
-        parts.append(f"(a.date IS NULL OR a.date = '' OR ({' AND '.join(dates)}))")
-    else:
-        parts += dates
-    return " AND " + " AND ".join(parts), params
-
-
 @dataclass(frozen=True)
 class RankedPassage:
     """A retrieved passage with its article's metadata, as `Assistant.retrieve` returns it."""
@@ -208,108 +96,6 @@ class RankedPassage:
     start: int
     end: int
     score: float
-
-
-def interleave_sources(fused: list[tuple[str, float]], source_of: dict[str, str | None],
-                       named: Sequence[str]) -> list[tuple[str, float]]:
-    """Take the best passage of each named publisher in turn, then the rest in fused order.
-
-    Multi-source questions ("... according to Fortune, and ... as reported by The Age")
-    need evidence from each publisher; a plain fused ranking lets one of them crowd
-    out the other. On MultiHop-RAG dev this lifts Hits@10 from 0.89 to 0.94.
-
-        >>> interleave_sources([("a1", 3), ("a2", 2), ("b1", 1)], {"a1": "A", "a2": "A", "b1": "B"}, ["A", "B"])
-        [('a1', 3), ('b1', 1), ('a2', 2)]
-    """
-    queues = [[item for item in fused if source_of.get(item[0]) == source] for source in named]
-    ordered: list[tuple[str, float]] = []
-    for row in itertools.zip_longest(*queues):
-        ordered.extend(item for item in row if item is not None)
-    taken = {cid for cid, _ in ordered}
-    return ordered + [item for item in fused if item[0] not in taken]
-
-
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
-DAY_MENTION = re.compile(rf"\b({'|'.join(MONTHS)})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}})\b)?")
-
-
-def day_mentions(folded: str) -> list[tuple[int, int, date]]:
-    """(start, end, day) of the calendar days a folded question names; a day without a year takes the first
-    year the question gives, and is skipped when it gives none.
-
-        >>> day_mentions("after the report on october 7, 2023, and the one on october 30th")
-        [(20, 35, datetime.date(2023, 10, 7)), (52, 64, datetime.date(2023, 10, 30))]
-    """
-    found = list(DAY_MENTION.finditer(folded))
-    year = next((int(m.group(3)) for m in found if m.group(3)), None)
-    out = []
-    for m in found:
-        try:
-            out.append((m.start(), m.end(), date(int(m.group(3) or year), MONTHS.index(m.group(1)) + 1, int(m.group(2)))))
-        except (TypeError, ValueError):  # no year anywhere, or no such day
-            continue
-    return out
-
-
-@dataclass(frozen=True)
-class Clause:
-    """The part of a question about one report: its publisher and/or publication day, and the words around them."""
-
-    source: str | None
-    day: date | None
-    text: str
-
-
-def report_clauses(question: str, named: Sequence[str]) -> list[Clause]:
-    """The reports a question asks about, each with the text between its neighbours' mentions.
-
-    A multi-report question ("X, according to 'Fortune', and Y, as reported by 'The Age'"; "the TechCrunch
-    report on October 7, 2023 ... the TechCrunch article on October 30") asks one thing of each report. A
-    report is a run of mentions holding at most one publisher and one day; when the question names one
-    publisher, every report is that publisher's. On MultiHop-RAG dev the days a question names are the
-    publication days of its evidence 96% of the time.
-
-        >>> [(c.source, str(c.day), c.text) for c in report_clauses(
-        ...     "Did Fortune say on May 2, 2023 the price fell, while The Age said it rose?", ["Fortune", "The Age"])]
-        [('Fortune', '2023-05-02', 'did say on the price fell, while'), ('The Age', 'None', 'the price fell, while said it rose?')]
-    """
-    folded = fast_fold(question)
-    mentions = sorted([(m.start(), m.end(), "source", source) for source in named
-                       for m in re.finditer(rf"\b{re.escape(fast_fold(source))}\b", folded)]
-                      + [(start, end, "day", day) for start, end, day in day_mentions(folded)], key=lambda m: m[0])
-    reports: list[dict] = []
-    for start, end, kind, value in mentions:
-        current = reports[-1] if reports else None
-        complete = current is not None and current["source"] and current["day"]
-        if current is None or complete or current[kind] not in (None, value):
-            current = {"source": None, "day": None, "spans": []}
-            reports.append(current)
-        current[kind] = value
-        current["spans"].append((start, end))
-    clauses = []
-    for k, report in enumerate(reports):
-        at = reports[k - 1]["spans"][-1][1] if k else 0
-        pieces = []
-        for start, end in report["spans"]:
-            pieces.append(folded[at:start])
-            at = end
-        pieces.append(folded[at:reports[k + 1]["spans"][0][0] if k + 1 < len(reports) else len(folded)])
-        source = report["source"] or (named[0] if len(named) == 1 else None)
-        clauses.append(Clause(source, report["day"], " ".join(" ".join(pieces).split())))
-    return clauses
-
-
-def round_robin(rankings: Sequence[Sequence[str]]) -> list[str]:
-    """The first of each ranking, then the second of each, ..., without repeats.
-
-        >>> round_robin([["a", "b"], ["a", "c", "d"]])
-        ['a', 'b', 'c', 'd']
-    """
-    seen: dict[str, None] = {}
-    for row in itertools.zip_longest(*rankings):
-        seen.update((key, None) for key in row if key is not None)
-    return list(seen)
 
 
 @dataclass(frozen=True)
@@ -362,27 +148,26 @@ class HybridRetriever:
         at least the three rarest.
         """
         words = content_words(question)[: self.config.max_terms]
-        if len(words) <= 3:
+        if len(words) <= MIN_TERMS:
             return words
         stems = porter_stems(words)
         df = self._chunk_counts(stems)
         kept, postings = set(), 0
         for i in sorted(range(len(words)), key=lambda i: df.get(stems[i], 0)):
             postings += df.get(stems[i], 0)
-            if len(kept) >= 3 and postings > self.config.max_postings:
+            if len(kept) >= MIN_TERMS and postings > self.config.max_postings:
                 break
             kept.add(i)
         return [w for i, w in enumerate(words) if i in kept]
 
     def _chunk_counts(self, stems: list[str]) -> dict[str, int]:
         """How many chunks hold each stem, from FTS5's own vocabulary (nothing loaded whole)."""
-        generation = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM chunks").fetchone()[0]
-        if generation != self._df_generation or len(self._df) > 100_000:
+        generation = last_chunk_rowid(self.db)
+        if generation != self._df_generation or len(self._df) > MAX_CACHED_STEMS:
             self._df, self._df_generation = {}, generation
         missing = [s for s in dict.fromkeys(stems) if s not in self._df]
         if missing:
-            found = dict(self.db.execute(
-                f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(missing))})", missing))
+            found = keyword_counts(self.db, missing)
             self._df.update({s: found.get(s, 0) for s in missing})
         return self._df
 
@@ -391,36 +176,13 @@ class HybridRetriever:
         match = fts_query(self.keyword_terms(question))
         if not match:
             return []
-        where, params = sql_where(filters)
-        if filters and filters.sources:
-            # Narrow to the publishers inside FTS5 (its `source` column) so the join below ranks their
-            # matches only, not every chunk the words match; the SQL condition keeps the names exact.
-            phrases = " OR ".join('"' + s.replace('"', '""') + '"' for s in filters.sources)
-            match = f"source : ({phrases}) AND ({match})"
-        if not where:
-            # Rank inside FTS first, join only the winners: half the time of joining every match.
-            rows = self.db.execute(
-                """SELECT c.id FROM (SELECT rowid, bm25(chunks_fts, 1.0, 0.5, 0.2) AS score FROM chunks_fts
-                                     WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
-                   JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score""",
-                [match, self.config.candidates],
-            ).fetchall()
-            return [r[0] for r in rows]
-        rows = self.db.execute(
-            f"""SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-                JOIN articles a ON a.id = c.article_id
-                WHERE chunks_fts MATCH ?{where}
-                ORDER BY bm25(chunks_fts, 1.0, 0.5, 0.2) LIMIT ?""",
-            [match, *params, self.config.candidates],
-        ).fetchall()
-        return [r[0] for r in rows]
+        return keyword_search(self.db, match, filters, self.config.candidates)
 
     def named_sources(self, question: str) -> list[str]:
         """Publishers of the index that the question names, in the order it names them."""
         folded = fast_fold(question)
         found: list[tuple[int, str]] = []
-        sources = [r[0] for r in self.db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
-        for source in sorted(sources, key=len, reverse=True):  # "The New York Times" before "Times"
+        for source in sorted(publishers(self.db), key=len, reverse=True):  # "The New York Times" before "Times"
             name = fast_fold(source)
             at = re.search(rf"\b{re.escape(name)}\b", folded)
             if at and not any(name in fast_fold(other) for _, other in found):
@@ -463,9 +225,7 @@ class HybridRetriever:
         if not ids:
             return CandidatePool([], [], {}, named, 0.0)
         # Chroma ids missing from SQLite are uncommitted writes of an interrupted ingest: ignored here.
-        rows = {r["id"]: r for r in self.db.execute(
-            f"""SELECT c.id, c.article_id, c.start, c.end, c.text, c.dup_of, a.source, a.date FROM chunks c
-                JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(ids))})""", ids)}
+        rows = chunk_rows(self.db, ids)
         if named:
             fused = interleave_sources(fused, {cid: r["source"] for cid, r in rows.items()}, named)
         if by_clause:
@@ -503,10 +263,10 @@ class HybridRetriever:
         if not passages:
             return CandidatePool([], [], {}, keyword.named, best_similarity)
         stems = set(porter_stems(content_words(question)))
-        total = self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM chunks").fetchone()[0] or 1
+        total = last_chunk_rowid(self.db) or 1
         counts = self._chunk_counts(list(stems))
         weights = {t: math.log(1 + total / (1 + counts.get(t, 0))) for t in stems}
-        spans = self._sentence_spans(passages)
+        spans = sentence_spans(self.db, [(p.chunk_id, p.article_id, p.start, p.end) for p in passages])
         best = best_sentences(weights, [(p.chunk_id, sentence_stems(p.chunk_id, p.text, spans[p.chunk_id]))
                                         for p in passages])
         by_sentence = sorted(best, key=lambda cid: -best[cid][0])
@@ -518,62 +278,15 @@ class HybridRetriever:
         candidates = []
         for p in ranked:
             row = rows[p.chunk_id]
-            features = (-math.log(1 + p.rank),
-                        p.dense or 0.0,
-                        -math.log(2 + clause_rank.get(p.chunk_id, 100)) if keyword.by_clause else 0.0,
-                        best[p.chunk_id][0] / top_best,
-                        float(row["source"] in keyword.named),
-                        float((row["date"] or "")[:10] in keyword.days))
+            features = OrderFeatures(
+                rank=-math.log(1 + p.rank),
+                dense=p.dense or 0.0,
+                clause=-math.log(2 + clause_rank.get(p.chunk_id, UNRANKED)) if keyword.by_clause else 0.0,
+                best_sentence=best[p.chunk_id][0] / top_best,
+                named_source=float(row["source"] in keyword.named),
+                named_day=float((row["date"] or "")[:10] in keyword.days))
             candidates.append(Candidate(p.article_id, row["source"], features, best[p.chunk_id][1]))
         return CandidatePool(ranked, candidates, weights, keyword.named, best_similarity)
-
-    def _sentence_spans(self, passages: Sequence[Passage]) -> dict[str, tuple[tuple[int, int], ...]]:
-        """Each passage's sentences, as offsets into the passage text."""
-        # One query, the span test done by SQLite: filtering every sentence of 20 articles in Python cost 1.3 ms.
-        values = ",".join(["(?, ?, ?, ?)"] * len(passages))
-        rows = self.db.execute(
-            f"""WITH p(cid, aid, s, e) AS (VALUES {values})
-                SELECT p.cid, st.start - p.s, st.end - p.s FROM p JOIN sentences st
-                ON st.article_id = p.aid AND st.start >= p.s AND st.end <= p.e ORDER BY p.cid, st.idx""",
-            [x for p in passages for x in (p.chunk_id, p.article_id, p.start, p.end)])
-        out: dict[str, list[tuple[int, int]]] = {p.chunk_id: [] for p in passages}
-        for cid, start, end in rows:
-            out[cid].append((start, end))
-        return {cid: tuple(spans) for cid, spans in out.items()}
-
-
-@lru_cache(maxsize=8192)
-def sentence_stems(chunk_id: str, text: str, spans: tuple[tuple[int, int], ...]) -> tuple[tuple[frozenset, int], ...]:
-    """(porter stems, length in characters) of each sentence of a chunk; cached, as chunks recur across questions."""
-    return tuple((frozenset(porter_stems(content_words(text[a:b]))), b - a) for a, b in spans)
-
-
-def best_sentences(weights: dict[str, float], chunks: Sequence[tuple[str, Sequence[tuple[frozenset, int]]]]
-                   ) -> dict[str, tuple[float, frozenset]]:
-    """Each chunk's best sentence: its score (the rarity-weighted question words it holds, a little less for a long
-    sentence) and the question words it holds.
-
-    BM25 and the embedding score a chunk as a whole; a multi-part question then prefers a chunk that touches
-    many of its parts loosely over the one sentence that answers one part. On MultiHop-RAG dev, when the top
-    passage came from an evidence article but missed the evidence, the evidence chunk ranked below it by BM25
-    in 87% of those questions.
-
-        >>> best = best_sentences({"fentanyl": 2.0, "mexico": 1.0}, [
-        ...     ("a", [(frozenset({"mexico"}), 80)]), ("b", [(frozenset({"fentanyl", "mexico", "cartel"}), 90)])])
-        >>> sorted(best, key=lambda cid: -best[cid][0]), sorted(best["b"][1])
-        (['b', 'a'], ['fentanyl', 'mexico'])
-    """
-    terms = weights.keys()
-    out = {}
-    for cid, sentences in chunks:
-        score, words = 0.0, frozenset()
-        for stems, length in sentences:
-            held = terms & stems
-            value = sum(weights[t] for t in held) / (1 + length / 500)
-            if value > score:
-                score, words = value, frozenset(held)
-        out[cid] = (score, words)
-    return out
 
 
 @dataclass(frozen=True)
@@ -588,51 +301,3 @@ class CandidatePool:
     best_similarity: float
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """What `coverage_order` knows of one passage: features as `OrderWeights` lists them, and the question
-    words its best sentence holds."""
-
-    article_id: str
-    source: str | None
-    features: tuple[float, float, float, float, float, float]
-    words: frozenset
-
-
-def coverage_order(candidates: Sequence[Candidate], word_weights: dict[str, float], weights: OrderWeights,
-                   named: Sequence[str] = ()) -> list[int]:
-    """Indexes of `candidates`, greedily: each time the passage whose features, less what is already covered
-    (its article, its publisher when the question names some) plus the question words it adds, score highest.
-
-    A multi-hop question needs one passage per fact; MAP@10 rewards finding each early. A plain ranking
-    places a second passage of the first fact's article before the first passage of the next fact.
-    MultiHop-RAG dev, each half's weights checked on the other half: MAP@10 0.377/0.379 -> 0.398/0.399.
-
-        >>> a = Candidate("art1", None, (0.0, 0.9, 0.0, 1.0, 0.0, 0.0), frozenset({"fentanyl"}))
-        >>> coverage_order([a, a, Candidate("art2", None, (-1.0, 0.8, 0.0, 0.9, 0.0, 0.0), frozenset({"border"}))],
-        ...                {"fentanyl": 1.0, "border": 1.0}, OrderWeights())
-        [0, 2, 1]
-    """
-    linear = (weights.rank, weights.dense, weights.clause, weights.best_sentence, weights.named_source,
-              weights.named_day)
-    base = [sum(w * f for w, f in zip(linear, c.features)) for c in candidates]
-    total = sum(word_weights.values()) or 1.0
-    placed: list[int] = []
-    per_article: dict[str, int] = {}
-    sources: set[str | None] = set()
-    covered: set[str] = set()
-    left = list(range(len(candidates)))
-    while left:
-        def value(i: int) -> float:
-            c = candidates[i]
-            return (base[i] - weights.same_article * per_article.get(c.article_id, 0)
-                    - weights.same_source * (bool(named) and c.source in sources)
-                    + weights.new_words * sum(word_weights[t] for t in c.words - covered) / total)
-        pick = max(left, key=value)  # first of equals: the fused order breaks ties
-        left.remove(pick)
-        placed.append(pick)
-        chosen = candidates[pick]
-        per_article[chosen.article_id] = per_article.get(chosen.article_id, 0) + 1
-        sources.add(chosen.source)
-        covered |= chosen.words
-    return placed

@@ -12,6 +12,9 @@ One folder per index:
     <index_dir>/ingest.lock      held by the one ingest allowed at a time
     <index_dir>/.rebuild/ .old/  only while `rag index --rebuild` builds and swaps (see `index.rebuild`)
 
+Every SQL statement against the library is a function here (the ingest's transaction control aside); the
+metadata each Chroma vector carries is `rag.types.chunk_metadata`.
+
 SQLite is the commit point. An article exists once its row is in `articles`;
 its vectors are written to Chroma *before* that transaction and readers ignore
 vectors whose chunk id is not in `chunks`. Chunk ids written to Chroma but not yet
@@ -29,8 +32,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Sequence
 
+from rag.filters import sql_where
 from rag.settings import Settings, force_offline
-from rag.types import Filters
+from rag.types import Article, Filters
 
 force_offline()
 
@@ -329,6 +333,131 @@ def list_articles(library: Library) -> list[ArticleSummary]:
             for r in rows]
 
 
+# ----------------------------------------------------------------- the read side (`rag/`)
+_ARTICLE = "id, title, text, source, author, date, path, url, hash, grp"
+
+
+def _article(r: sqlite3.Row) -> Article:
+    return Article(r["id"], r["title"], r["text"], r["source"], r["author"], r["date"], r["path"], r["url"], r["hash"],
+                   r["grp"])
+
+
+def load_articles(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Article]:
+    """The articles of `ids` that are in the library, by id."""
+    if not ids:
+        return {}
+    rows = db.execute(f"SELECT {_ARTICLE} FROM articles WHERE id IN ({','.join('?' * len(ids))})", list(ids))
+    return {r["id"]: _article(r) for r in rows}
+
+
+def latest_articles(db: sqlite3.Connection, limit: int) -> list[Article]:
+    """The `limit` latest articles by date, newest first."""
+    return [_article(r) for r in db.execute(f"SELECT {_ARTICLE} FROM articles ORDER BY date DESC LIMIT ?", (limit,))]
+
+
+def syndicated_with(db: sqlite3.Connection, article: Article) -> list[str]:
+    """Ids of the other articles of `article`'s syndication group."""
+    if not article.group:
+        return []
+    return [r[0] for r in db.execute("SELECT id FROM articles WHERE grp = ? AND id != ?", (article.group, article.id))]
+
+
+def count_articles(db: sqlite3.Connection, filters: Filters | None = None, *, undated: bool = False) -> int:
+    """How many articles `filters` keep (all without); with `undated`, only those without a date."""
+    where, params = sql_where(filters)
+    extra = " AND (a.date IS NULL OR a.date = '')" if undated else ""
+    return db.execute(f"SELECT COUNT(*) FROM articles a WHERE 1 = 1{where}{extra}", params).fetchone()[0]
+
+
+def publishers(db: sqlite3.Connection) -> list[str]:
+    """Every publisher (`source`) of the library."""
+    return [r[0] for r in db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
+
+
+def sentence_rows(db: sqlite3.Connection, article_id: str) -> tuple[tuple[int, int, int, int], ...]:
+    """(idx, para, start, end) of each sentence of an article, in order."""
+    return tuple(tuple(r) for r in db.execute(
+        "SELECT idx, para, start, end FROM sentences WHERE article_id = ? ORDER BY idx", (article_id,)))
+
+
+def sentence_spans(db: sqlite3.Connection, chunks: Sequence[tuple[str, str, int, int]]
+                   ) -> dict[str, tuple[tuple[int, int], ...]]:
+    """For each (chunk id, article id, start, end), the sentences inside that span, as offsets into it."""
+    # One query, the span test done by SQLite: filtering every sentence of 20 articles in Python cost 1.3 ms.
+    values = ",".join(["(?, ?, ?, ?)"] * len(chunks))
+    rows = db.execute(
+        f"""WITH p(cid, aid, s, e) AS (VALUES {values})
+            SELECT p.cid, st.start - p.s, st.end - p.s FROM p JOIN sentences st
+            ON st.article_id = p.aid AND st.start >= p.s AND st.end <= p.e ORDER BY p.cid, st.idx""",
+        [x for chunk in chunks for x in chunk])
+    out: dict[str, list[tuple[int, int]]] = {chunk[0]: [] for chunk in chunks}
+    for cid, start, end in rows:
+        out[cid].append((start, end))
+    return {cid: tuple(spans) for cid, spans in out.items()}
+
+
+def chunk_text_holding(db: sqlite3.Connection, article_id: str, start: int, end: int) -> str | None:
+    """The text of the first chunk of an article that holds the span start..end; None when no chunk does."""
+    row = db.execute("SELECT text FROM chunks WHERE article_id = ? AND start <= ? AND end >= ? ORDER BY idx LIMIT 1",
+                     (article_id, start, end)).fetchone()
+    return row[0] if row else None
+
+
+def chunk_rows(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
+    """Committed chunks of `ids` (id, article_id, start, end, text, dup_of, and the article's source and date), by id."""
+    return {r["id"]: r for r in db.execute(
+        f"""SELECT c.id, c.article_id, c.start, c.end, c.text, c.dup_of, a.source, a.date FROM chunks c
+            JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(ids))})""", list(ids))}
+
+
+def last_chunk_rowid(db: sqlite3.Connection) -> int:
+    """The highest chunk rowid (0 when empty): it moves with every ingest."""
+    return db.execute("SELECT COALESCE(MAX(rowid), 0) FROM chunks").fetchone()[0]
+
+
+# FTS5 BM25 weights of the keyword index's columns (text, title, source): the text counts most. Not measured.
+BM25_WEIGHTS = "1.0, 0.5, 0.2"
+
+
+def fts_query(words: Sequence[str]) -> str | None:
+    """An FTS5 OR-query of `words`, each quoted so no word is read as syntax."""
+    return " OR ".join(f'"{w}"' for w in words) if words else None
+
+
+def keyword_search(db: sqlite3.Connection, match: str, filters: Filters | None, limit: int) -> list[str]:
+    """Chunk ids whose text, title or source match the FTS5 query `match` within `filters`, by BM25, best first."""
+    where, params = sql_where(filters)
+    if filters and filters.sources:
+        # Narrow to the publishers inside FTS5 (its `source` column) so the join below ranks their
+        # matches only, not every chunk the words match; the SQL condition keeps the names exact.
+        phrases = " OR ".join('"' + s.replace('"', '""') + '"' for s in filters.sources)
+        match = f"source : ({phrases}) AND ({match})"
+    if not where:
+        # Rank inside FTS first, join only the winners: half the time of joining every match.
+        rows = db.execute(
+            f"""SELECT c.id FROM (SELECT rowid, bm25(chunks_fts, {BM25_WEIGHTS}) AS score FROM chunks_fts
+                                  WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
+                JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score""", [match, limit])
+        return [r[0] for r in rows]
+    rows = db.execute(
+        f"""SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+            JOIN articles a ON a.id = c.article_id
+            WHERE chunks_fts MATCH ?{where}
+            ORDER BY bm25(chunks_fts, {BM25_WEIGHTS}) LIMIT ?""", [match, *params, limit])
+    return [r[0] for r in rows]
+
+
+def in_keyword_index(db: sqlite3.Connection, word: str) -> bool:
+    """Whether any chunk's text, title or source holds `word` (as the keyword index tokenizes it)."""
+    return db.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (fts_query([word]),)).fetchone() is not None
+
+
+def keyword_counts(db: sqlite3.Connection, stems: Sequence[str]) -> dict[str, int]:
+    """How many chunks hold each of `stems` (keys of the keyword index's vocabulary); absent stems are left out."""
+    return dict(db.execute(
+        f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", list(stems)))
+
+
 def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequence[str]) -> Filters | None:
     """`filters` narrowed to the articles by one of `authors` (names as the library lists them), by article id:
     the vectors carry no author. Raises ValueError when no article is left.
@@ -350,6 +479,117 @@ def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequ
     return replace(filters, article_ids=tuple(ids))
 
 
+# ----------------------------------------------------------------- copies, for benchmarks
+# Columns that name an article or chunk: renamed by `copy_articles`.
+_ID_COLUMNS = frozenset({"id", "source_key", "grp", "article_id", "dup_of"})
+
+
+def copy_articles(db: sqlite3.Connection, source: str, ids: Sequence[str], suffix: str) -> None:
+    """Copy the articles `ids` of the attached library `source` with all their rows (sentences, signatures, pages,
+    chunks and keyword entries) into `db`'s main library, every article and chunk id followed by `suffix`; inside
+    the caller's transaction. For building large test indexes (`bench/scale.py`): the columns come from the schema.
+
+        db.execute("ATTACH DATABASE ? AS src", ("other/library.sqlite",)); copy_articles(db, "src", ids, "-r1")
+    """
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS copied(article_id TEXT PRIMARY KEY)")
+    db.execute("DELETE FROM temp.copied")
+    db.executemany("INSERT INTO temp.copied VALUES (?)", [(i,) for i in ids])
+    first = last_chunk_rowid(db)
+    for table in ("articles", "sentences", "signatures", "pages", "chunks"):
+        columns = [r[1] for r in db.execute(f"PRAGMA main.table_info({table})") if r[1] != "rowid"]
+        if not db.execute(f"PRAGMA {source}.table_info({table})").fetchone():
+            continue  # a library from before the table existed
+        values = [f"{c} || :s" if c in _ID_COLUMNS else c for c in columns]
+        key = "id" if table == "articles" else "article_id"
+        order = " ORDER BY rowid" if table == "chunks" else ""
+        db.execute(f"""INSERT INTO {table}({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}.{table}
+                       WHERE {key} IN (SELECT article_id FROM temp.copied){order}""", {"s": suffix})
+    db.execute("""INSERT INTO chunks_fts(rowid, text, title, source) SELECT c.rowid, c.text, a.title,
+                  COALESCE(a.source, '') FROM chunks c JOIN articles a ON a.id = c.article_id
+                  WHERE c.rowid > ?""", (first,))
+
+
+# ----------------------------------------------------------------- the write side (`index.pipeline`)
+def has_article(db: sqlite3.Connection, article_id: str) -> bool:
+    return db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
+
+
+def stored_version(db: sqlite3.Connection, source_key: str) -> sqlite3.Row | None:
+    """The `id` and `hash` (of the cleaned text) of the article stored from `source_key`; None when there is none."""
+    return db.execute("SELECT id, hash FROM articles WHERE source_key = ?", (source_key,)).fetchone()
+
+
+def identical_article(db: sqlite3.Connection, digest: str, source_key: str) -> sqlite3.Row | None:
+    """The `id` and `path` of an article from another source whose cleaned text has hash `digest`; None when none
+    does."""
+    return db.execute("SELECT id, path FROM articles WHERE hash = ? AND source_key != ?", (digest, source_key)).fetchone()
+
+
+def signatures(db: sqlite3.Connection) -> dict[str, bytes]:
+    """Each article's MinHash signature (bytes of uint64s), by article id."""
+    return {r["article_id"]: r["minhash"] for r in db.execute("SELECT article_id, minhash FROM signatures")}
+
+
+def article_groups(db: sqlite3.Connection) -> dict[str, str | None]:
+    """Each article's syndication group, by article id."""
+    return {r["id"]: r["grp"] for r in db.execute("SELECT id, grp FROM articles")}
+
+
+def set_groups(db: sqlite3.Connection, updates: Sequence[tuple[str, str]]) -> None:
+    """Apply (group, article id) updates."""
+    db.executemany("UPDATE articles SET grp = ? WHERE id = ?", updates)
+
+
+def group_chunks(db: sqlite3.Connection, group: str, other_than: str) -> list[tuple[str, str]]:
+    """(chunk id, text) of the chunks of the articles of `group` other than article `other_than`."""
+    return [(r["id"], r["text"]) for r in db.execute(
+        "SELECT c.id, c.text FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.grp = ? AND a.id != ?",
+        (group, other_than))]
+
+
+def insert_article(db: sqlite3.Connection, article: Article, *, source_key: str, added_at: float,
+                   sentences: Sequence, minhash: bytes, pages: list[tuple[int, int]], chunks: Sequence,
+                   dup_of: dict[str, str]) -> None:
+    """Store one article with its sentences (`.para`, `.start`, `.end`), signature, pages and chunks
+    (`rag.types.Chunk`, each `dup_of` a near-identical chunk of a syndicated copy) in the caller's transaction."""
+    a = article
+    db.execute("INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text, added_at)"
+               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+               (a.id, source_key, a.title, a.source, a.author, a.date, a.path, a.url, a.hash, a.group, a.text, added_at))
+    db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
+                   [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(sentences)])
+    db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, minhash))
+    insert_pages(db, a.id, pages)
+    for c in chunks:
+        cur = db.execute("INSERT INTO chunks(id, article_id, idx, start, end, text, dup_of) VALUES (?,?,?,?,?,?,?)",
+                         (c.id, a.id, c.index, c.start, c.end, c.text, dup_of.get(c.id)))
+        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)",
+                   (cur.lastrowid, c.text, a.title, a.source or ""))
+
+
+def drop_article(db: sqlite3.Connection, article_id: str) -> list[str]:
+    """Delete an article's rows inside the caller's transaction; return its chunk ids, now pending deletion."""
+    rows = db.execute("SELECT rowid, id FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
+    db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(r["rowid"],) for r in rows])
+    mark_pending(db, [r["id"] for r in rows])
+    db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+    return [r["id"] for r in rows]
+
+
+def pending_chunks(db: sqlite3.Connection) -> list[str]:
+    """Chunk ids whose vectors may be in Chroma without being committed here."""
+    return [r[0] for r in db.execute("SELECT chunk_id FROM pending")]
+
+
+def mark_pending(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
+    db.executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)", [(i,) for i in chunk_ids])
+
+
+def clear_pending(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
+    db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in chunk_ids])
+
+
+# ----------------------------------------------------------------- PDF pages
 def insert_pages(db: sqlite3.Connection, article_id: str, pages: list[tuple[int, int]]) -> None:
     """Record where each page of a PDF article begins (inside the caller's transaction)."""
     db.executemany("INSERT INTO pages(article_id, page, start) VALUES (?,?,?)",
@@ -370,6 +610,7 @@ def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
+# ----------------------------------------------------------------- feeds
 @dataclass(frozen=True)
 class Feed:
     """A subscribed RSS/Atom feed and what its last update found."""

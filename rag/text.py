@@ -1,9 +1,20 @@
-"""Text helpers shared by the write side (`index/`) and the read side (`rag/`).
+"""Text helpers shared by the write side (`index/`) and the read side (`rag/`): folding, stop words, content
+words, stemming, quoting and sentence splitting. The one home of word normalisation.
 
 Kept free of heavy imports: `rag` must not load the ingest pipeline to read.
 
+Three stemmers, each matching what it is compared with: `porter_stems` gives the keys of FTS5's `porter`
+vocabulary (the keyword index), `stems` the Snowball English stems evidence selection scores with, and
+`support_words` the one-suffix stems of the LLM citation check (`rag.llm.supported`). PyStemmer objects are not
+thread-safe and `query()` runs in concurrent threads, so each thread gets its own stemmer per algorithm (each
+with PyStemmer's own word cache, private to that thread).
+
     >>> fold("López OBRADOR")
     'lopez obrador'
+    >>> content_words("What did Mr. López Obrador say about fentanyl?")
+    ['lopez', 'obrador', 'fentanyl']
+    >>> sorted(stems("Cartels denied making fentanyl"))
+    ['cartel', 'deni', 'fentanyl', 'make']
     >>> [(s.start, s.end) for s in split_sentences("Mr. Garland spoke. He left.")]
     [(0, 18), (19, 27)]
 """
@@ -12,15 +23,92 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
+
+# Words that carry no meaning for retrieval and evidence selection (English function words, speech verbs,
+# honorifics).
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves say said says tell told mr mrs ms dr else
+    many much""".split()
+)
+# The LLM citation check's stop words: "according" is the attribution a written answer adds; "many", "much",
+# "else" and "tell" are words of the answer's claim there.
+SUPPORT_STOPWORDS = STOPWORDS - {"else", "many", "much", "tell"} | {"according"}
+WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
     """Lower case without accents: "López" -> "lopez"."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fast_fold(text: str) -> str:
+    """`fold`, with a shortcut for plain ASCII text (most of it)."""
+    return text.lower() if text.isascii() else fold(text)
+
+
+def content_words(text: str) -> list[str]:
+    """Folded words of `text` that carry meaning, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for w in WORD.findall(fast_fold(text)):
+        if w not in STOPWORDS and (len(w) > 1 or w.isdigit()):
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+_stemmers = threading.local()
+
+
+def _stemmer(algorithm: str):
+    """This thread's PyStemmer for `algorithm` ("porter", "english"); PyStemmer objects are not thread-safe."""
+    by_algorithm = getattr(_stemmers, "by_algorithm", None)
+    if by_algorithm is None:
+        by_algorithm = _stemmers.by_algorithm = {}
+    stemmer = by_algorithm.get(algorithm)
+    if stemmer is None:
+        import Stemmer  # PyStemmer, installed with llama-index-retrievers-bm25
+
+        stemmer = by_algorithm[algorithm] = Stemmer.Stemmer(algorithm)
+    return stemmer
+
+
+def porter_stems(words: Sequence[str]) -> list[str]:
+    """The stems FTS5's `porter` tokenizer stores for `words` (already folded): the keys of its vocabulary."""
+    return _stemmer("porter").stemWords(list(words))
+
+
+def english_stems(words: Sequence[str]) -> list[str]:
+    """Snowball English stems of `words` (already folded)."""
+    return _stemmer("english").stemWords(list(words))
+
+
+def stems(text: str) -> set[str]:
+    """Stemmed (Snowball English) content words of `text`, accent and case folded."""
+    return set(english_stems(content_words(text)))
+
+
+def support_words(text: str) -> list[str]:
+    """The LLM citation check's words of `text`: folded, without its stop words or numbers, `suffix_stem`med."""
+    return [suffix_stem(w) for w in WORD.findall(fold(text)) if w not in SUPPORT_STOPWORDS and not w.isdigit()]
+
+
+def suffix_stem(word: str) -> str:
+    """One suffix off, then a final e: 'denies', 'denied', 'deny' -> 'deni'; 'uses', 'used', 'using' -> 'us'."""
+    for suffix, replacement in (("ing", ""), ("ies", "i"), ("ied", "i"), ("ed", ""), ("s", ""), ("y", "i")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + replacement
+            break
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 def quoted(text: str) -> str:

@@ -1,12 +1,14 @@
 """The typed records that cross a boundary between `index/`, `rag/`, `ui/` and `eval/`.
 
 Everything here is plain data: frozen dataclasses that serialise to JSON with
-`dataclasses.asdict`. No behaviour beyond formatting lives here.
+`dataclasses.asdict`, and the metadata keys of a chunk's vector in Chroma (`ChunkKey`, `chunk_metadata`).
+No behaviour beyond formatting lives here.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -44,6 +46,29 @@ class Chunk:
     text: str
     start: int
     end: int
+
+
+class ChunkKey:
+    """The metadata keys of a chunk's vector in Chroma (written by `chunk_metadata`, filtered on by
+    `rag.filters.chroma_where`)."""
+
+    ARTICLE_ID = "article_id"
+    TITLE = "title"
+    SOURCE = "source"  # "" when unknown
+    DATE = "date"  # ISO day, "" when unknown
+    DATE_NUM = "date_num"  # the day as the integer YYYYMMDD (0 when unknown): Chroma compares numbers only
+    CHUNK_IDX = "chunk_idx"
+
+
+def date_num(day: str | None) -> int:
+    """`ChunkKey.DATE_NUM` of an ISO day: "2023-10-04" -> 20231004; 0 for no day or another form."""
+    return int(day.replace("-", "")) if day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else 0
+
+
+def chunk_metadata(article: Article, chunk_idx: int) -> dict:
+    """What the vector of chunk `chunk_idx` of `article` carries in Chroma."""
+    return {ChunkKey.ARTICLE_ID: article.id, ChunkKey.TITLE: article.title, ChunkKey.SOURCE: article.source or "",
+            ChunkKey.DATE: article.date or "", ChunkKey.DATE_NUM: date_num(article.date), ChunkKey.CHUNK_IDX: chunk_idx}
 
 
 @dataclass(frozen=True)

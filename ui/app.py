@@ -68,8 +68,10 @@ class Librarian:
     def _open(self) -> None:
         """(Re)open the index: after a library change the assistant's summary and examples are rebuilt.
 
-        The embedding model is shared per process (`load_embedder` is cached), so this does not reload it.
+        The embedding model is shared per process (`load_embedder` is cached), so this does not reload it;
+        the assistant it replaces is closed (its worker threads let go).
         """
+        previous = self.assistant
         try:
             self.assistant = Assistant(self.settings)
             self.open_error = None
@@ -77,6 +79,8 @@ class Librarian:
             self.assistant, self.open_error = None, None  # empty library: guidance, not an error
         except IndexMismatchError as exc:
             self.assistant, self.open_error = None, str(exc)
+        if previous is not None:
+            previous.close()
 
     def ask(self, question: str, history: list[dict], filters: Filters, authors: list[str] = ()) -> Answer:
         """The answer; `authors` narrows `filters` to their articles (ValueError when they wrote none of them)."""

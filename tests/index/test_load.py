@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index.load import LoadProblem, RawDocument, count_files, load_paths
+from index.load import FileProblem, RawDocument, count_files, load_paths
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 MULTIHOP = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag" / "corpus.json"
@@ -43,7 +43,7 @@ ARTICLE_HTML = """<!DOCTYPE html>
 """
 
 
-def _one(path: Path) -> RawDocument | LoadProblem:
+def _one(path: Path) -> RawDocument | FileProblem:
     items = list(load_paths([path]))
     assert len(items) == 1, items
     return items[0]
@@ -51,7 +51,7 @@ def _one(path: Path) -> RawDocument | LoadProblem:
 
 def _problem(path: Path) -> str:
     item = _one(path)
-    assert isinstance(item, LoadProblem), item
+    assert isinstance(item, FileProblem), item
     assert item.path == str(path.absolute())
     assert "\n" not in item.reason
     return item.reason
@@ -163,7 +163,7 @@ def test_jsonl_malformed_line_and_record_without_text(tmp_path):
         json.dumps({"title": "Four", "text": "Fourth body.", "date": "2023-10-01"}),
     ]))
     items = list(load_paths([f]))
-    assert [type(i).__name__ for i in items] == ["RawDocument", "LoadProblem", "LoadProblem", "RawDocument"]
+    assert [type(i).__name__ for i in items] == ["RawDocument", "FileProblem", "FileProblem", "RawDocument"]
     first, bad, empty, last = items
     assert bad.reason.startswith("line 2: malformed JSON (")
     assert empty.reason == "line 3: no body/text"

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from index.clean import clean_article
-from index.load import LoadProblem, RawDocument, load_paths
+from index.load import FileProblem, RawDocument, load_paths
 from index.pdf import page_starts, pdf_document
 from index.web import Fetcher, fetch_document
 from rag.settings import Settings
@@ -96,7 +96,7 @@ def test_a_scanned_pdf_says_there_is_no_text_layer(tmp_path):
     path = tmp_path / "filing.pdf"
     path.write_bytes(scanned_pdf())
     assert list(load_paths([path])) == [
-        LoadProblem(str(path), "PDF has no text layer, only scanned images (no OCR here)")]
+        FileProblem(str(path), "PDF has no text layer, only scanned images (no OCR here)")]
 
 
 def test_a_broken_pdf_is_reported(tmp_path):
@@ -105,8 +105,8 @@ def test_a_broken_pdf_is_reported(tmp_path):
     cut = tmp_path / "cut.pdf"
     cut.write_bytes(statement_pdf()[:300])
     problems = list(load_paths([fake, cut]))
-    assert problems[0] == LoadProblem(str(fake), "not a PDF file")
-    assert isinstance(problems[1], LoadProblem) and problems[1].reason.startswith("unreadable PDF"), problems[1]
+    assert problems[0] == FileProblem(str(fake), "not a PDF file")
+    assert isinstance(problems[1], FileProblem) and problems[1].reason.startswith("unreadable PDF"), problems[1]
 
 
 @pytest.mark.parametrize("content_type", ["application/pdf", "application/octet-stream"])
@@ -152,7 +152,7 @@ def test_an_encrypted_pdf_needs_its_password_and_an_owner_lock_does_not(tmp_path
         pdf.multi_cell(0, 6, "The ferry timetable changes on Monday for the winter season.")
         return bytes(pdf.output())
 
-    assert pdf_document("/x/locked.pdf", locked(user_password="secret")) == LoadProblem(
+    assert pdf_document("/x/locked.pdf", locked(user_password="secret")) == FileProblem(
         "/x/locked.pdf", "encrypted PDF (needs a password)")
     doc = pdf_document("/x/owner.pdf", locked())
     assert isinstance(doc, RawDocument) and "ferry timetable" in doc.text

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from index.load import LoadProblem, RawDocument
+from index.load import FileProblem, RawDocument
 from index.web import Fetcher, decode_html, fetch_document, read_url_list
 from rag.settings import Settings
 from tests.index.site import Page, article_html, serving
@@ -25,7 +25,7 @@ def settings(**changes) -> Settings:
     return Settings.load(environ={}, overrides={"fetch_delay": 0, "fetch_timeout": 2, **changes})
 
 
-def fetch(site_url: str, **changes) -> RawDocument | LoadProblem:
+def fetch(site_url: str, **changes) -> RawDocument | FileProblem:
     with Fetcher(settings(**changes)) as fetcher:
         return fetch_document(fetcher, site_url)
 
@@ -70,7 +70,7 @@ def test_redirect_loops_and_chains_stop(site, routes, start, reason):
     for path, target in routes.items():
         site.routes[path] = Page(status=302, headers={"Location": target})
     problem = fetch(site.url(start))
-    assert isinstance(problem, LoadProblem) and problem.reason.startswith(reason), problem
+    assert isinstance(problem, FileProblem) and problem.reason.startswith(reason), problem
     assert len(site.requests) <= 1 + 6 + 1  # robots.txt, then at most six hops
 
 
@@ -79,14 +79,14 @@ def test_redirect_loops_and_chains_stop(site, routes, start, reason):
 def test_http_errors_give_their_status(site, status, reason):
     site.routes["/gone"] = Page("<p>no</p>", status=status)
     problem = fetch(site.url("/gone"))
-    assert problem == LoadProblem(site.url("/gone"), reason)
+    assert problem == FileProblem(site.url("/gone"), reason)
 
 
 def test_a_slow_endpoint_times_out(site):
     site.routes["/slow"] = Page(article_html("Slow", STORY), delay=1.5)
     began = time.monotonic()
     problem = fetch(site.url("/slow"), fetch_timeout=0.4)
-    assert isinstance(problem, LoadProblem) and problem.reason == "timed out after 0.4 s"
+    assert isinstance(problem, FileProblem) and problem.reason == "timed out after 0.4 s"
     assert time.monotonic() - began < 1.4
 
 
@@ -94,7 +94,7 @@ def test_a_slow_endpoint_times_out(site):
 def test_an_oversize_body_is_refused(site, declared):
     site.routes["/big"] = Page(article_html("Big", STORY * 40), content_length=declared)
     problem = fetch(site.url("/big"), fetch_max_bytes=4000)
-    assert isinstance(problem, LoadProblem) and problem.reason.startswith("too large"), problem
+    assert isinstance(problem, FileProblem) and problem.reason.startswith("too large"), problem
     assert "4,000 bytes" in problem.reason
 
 
@@ -102,7 +102,7 @@ def test_a_closed_port_cannot_connect(site):
     from tests.servers import free_port
 
     problem = fetch(f"http://127.0.0.1:{free_port()}/story")
-    assert isinstance(problem, LoadProblem) and problem.reason.startswith("cannot connect to 127.0.0.1:")
+    assert isinstance(problem, FileProblem) and problem.reason.startswith("cannot connect to 127.0.0.1:")
 
 
 @pytest.mark.parametrize("content_type", ["image/png", "application/json", "text/plain"])
@@ -118,9 +118,9 @@ def test_a_page_without_article_text_says_so(site):
     site.routes["/consent"] = Page("<html><body><div><p>We value your privacy. Accept all cookies to continue "
                                    "reading.</p><button>Accept</button></div></body></html>")
     wall, consent = fetch(site.url("/wall")), fetch(site.url("/consent"))
-    assert isinstance(wall, LoadProblem)  # links and a script only: no line of the page reads as a story
+    assert isinstance(wall, FileProblem)  # links and a script only: no line of the page reads as a story
     assert wall.reason == "no story text in the page (only links, menus or short labels)"
-    assert isinstance(consent, LoadProblem)  # sentences, but too few words for an article
+    assert isinstance(consent, FileProblem)  # sentences, but too few words for an article
     assert consent.reason.startswith("no article text found in HTML (only ")
 
 

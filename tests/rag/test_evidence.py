@@ -1,11 +1,12 @@
 """Sentence selection, duplicate detection and citation assembly on hand-made articles."""
 
 from rag.text import split_sentences
-from rag.compose import ArticleRow, build_citations, extractive_text, syndicated_copies
+from rag.compose import build_citations, extractive_text, syndicated_copies
 from rag.evidence import Sentence, answer_sentence, near_duplicate, select, topic_head
 from rag.retrieve import Passage
 from rag.speakers import attribute, parse_question, quoted_claim
 from rag.store import Library
+from rag.types import Article
 
 TEXT = (
     "Officials met in Mexico City to discuss fentanyl. "
@@ -65,7 +66,7 @@ def test_citations_quote_exact_spans_and_list_syndicated_copies(tmp_path):
         for s in article_sentences(aid, text):
             db.execute("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
                        (aid, s.idx, s.para, s.start, s.end))
-    articles = {aid: ArticleRow(aid, f"Title {aid}", f"Source {aid}", None, None, "g", t)
+    articles = {aid: Article(aid, f"Title {aid}", t, source=f"Source {aid}", group="g")
                 for aid, t in (("a", TEXT), ("b", copy_text))}
     sents = {"a": article_sentences("a", TEXT)}
     q = "What did López Obrador say about fentanyl?"
@@ -76,7 +77,7 @@ def test_citations_quote_exact_spans_and_list_syndicated_copies(tmp_path):
     assert TEXT[first.start:first.end] == first.quote and first.passage == TEXT
     (copy,) = first.also_in
     assert copy.article_id == "b" and copy_text[copy.start:copy.end].startswith("But Mr. López Obrador has denied")
-    assert syndicated_copies(db, ArticleRow("x", "t", None, None, None, None, "z"), "anything") == ()
+    assert syndicated_copies(db, Article("x", "t", "z"), "anything") == ()
 
 
 def test_extractive_text_marks_every_sentence():

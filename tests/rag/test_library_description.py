@@ -7,16 +7,16 @@ from datetime import date
 import pytest
 
 from rag import Filters, open_assistant, query
-from rag.assistant import _as_object
-from rag.evidence import stems
+from rag.library_summary import as_object
+from rag.text import stems
 
 
 def test_topic_reads_as_the_object_of_about():
     text = ["The flood hit the town. The flood receded on Monday. Flood water stood for days."]
-    assert _as_object("flood", Counter({"flood": 3}), text) == "the flood"
-    assert _as_object("flood", Counter({"flood": 3, "floods": 1}), text) == "floods"
-    assert _as_object("policy", Counter({"policy": 1, "policies": 2}), ["x"]) == "policies"
-    assert _as_object("migration", Counter({"migration": 2}), ["irregular migration and migration talks"]) == "migration"
+    assert as_object("flood", Counter({"flood": 3}), text) == "the flood"
+    assert as_object("flood", Counter({"flood": 3, "floods": 1}), text) == "floods"
+    assert as_object("policy", Counter({"policy": 1, "policies": 2}), ["x"]) == "policies"
+    assert as_object("migration", Counter({"migration": 2}), ["irregular migration and migration talks"]) == "migration"
 
 
 @pytest.mark.e2e

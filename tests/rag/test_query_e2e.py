@@ -174,3 +174,26 @@ def test_keyword_side_run_in_another_thread_gives_the_same_passages(seeds_index)
     inline, _ = assistant.retriever.retrieve(question, vector)
     threaded, _ = assistant.retriever.retrieve(question, vector, keyword=hits)
     assert [p.chunk_id for p in threaded] == [p.chunk_id for p in inline] and inline
+
+
+def test_a_closed_assistant_lets_its_threads_go_and_answers_as_before(seeds_index):
+    import threading
+    import time
+
+    from rag.assistant import Assistant
+
+    def keyword_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if t.name.startswith("keyword")}
+
+    before = keyword_threads()
+    assistant = Assistant(seeds_index)
+    question = "How many asylum applications does Mexico process a year?"
+    answer = assistant.query(question)
+    assert keyword_threads() - before  # the keyword side ran in the assistant's pool
+    assistant.close()  # as the chat does when it reopens the library
+    deadline = time.monotonic() + 10
+    while keyword_threads() - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not keyword_threads() - before
+    again = assistant.query(question)  # a question already on its way when the library reopened
+    assert (again.text, again.citations) == (answer.text, answer.citations)

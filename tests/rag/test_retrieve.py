@@ -1,9 +1,14 @@
-"""Fusion, keyword query building and filters (pure parts of rag.retrieve)."""
+"""Fusion, keyword query building, filters, report clauses and ordering: the pure parts of retrieval."""
 
 from datetime import date
 
-from rag.retrieve import (HybridRetriever, RetrievalConfig, Candidate, OrderWeights, best_sentences, chroma_where, coverage_order, content_words,
-                          fts_query, porter_stems, report_clauses, round_robin, rrf, sql_where)
+from rag.filters import chroma_where, sql_where
+from rag.fusion import round_robin, rrf
+from rag.ordering import Candidate, OrderFeatures, OrderWeights, best_sentences, coverage_order
+from rag.report_clauses import report_clauses
+from rag.retrieve import HybridRetriever, RetrievalConfig
+from rag.store import fts_query
+from rag.text import content_words, porter_stems
 from rag.types import Filters
 
 
@@ -106,7 +111,8 @@ def test_best_sentences_prefer_one_answering_sentence_to_scattered_matches():
 
 
 def _candidate(article, source=None, rank=0, words=()):
-    return Candidate(article, source, (-float(rank), 0.5, 0.0, 0.5, 0.0, 0.0), frozenset(words))
+    features = OrderFeatures(rank=-float(rank), dense=0.5, clause=0.0, best_sentence=0.5, named_source=0.0, named_day=0.0)
+    return Candidate(article, source, features, frozenset(words))
 
 
 def test_coverage_order_places_a_new_fact_before_more_of_the_same():

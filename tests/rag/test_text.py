@@ -28,3 +28,37 @@ def test_markdown_and_cli_never_double_the_marks():
         assert SPOKEN in text
     assert "“Plain words.”" in _answer("Plain words.").to_markdown()
     assert "“Plain words.”" in format_answer(_answer("Plain words."))
+
+
+def test_stemming_from_many_threads_equals_stemming_in_one():
+    """`query()` runs in concurrent threads; PyStemmer objects are not thread-safe, so each thread must get its own."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from rag.text import _stemmer, content_words, porter_stems, stems, support_words
+
+    root = Path(__file__).resolve().parents[2] / "seeds"
+    sentences = [line for path in sorted(root.glob("*.txt")) for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    assert len(sentences) > 50
+
+    def stem_all(lines):
+        return [(porter_stems(content_words(s)), sorted(stems(s)), support_words(s)) for s in lines]
+
+    expected = stem_all(sentences)
+    start = threading.Barrier(16)
+
+    def hammer(offset: int):
+        start.wait()  # all threads stem at once
+        lines = sentences[offset:] + sentences[:offset]
+        return [stem_all(lines) for _ in range(3)], offset, (_stemmer("porter"), _stemmer("english"))
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        runs = list(pool.map(hammer, range(0, 16 * 7, 7)))
+    # One stemmer shared by all threads gives the same stems here too (PyStemmer documents no thread safety, and
+    # may lose it), so the policy itself, one stemmer per thread and algorithm, is checked as well as its results.
+    assert len({id(s) for _, _, used in runs for s in used}) == 2 * 16
+    for results, offset, _ in runs:
+        for result in results:
+            assert result == expected[offset:] + expected[:offset]
