@@ -176,13 +176,15 @@ def _ingest_into(paths: list[Path], loaded: list[RawDocument | LoadProblem], set
     library, collection, max_batch = _open_for_writing(settings, embedder)
     _recover_pending(library, collection)
     total = count_documents(paths) + len(loaded)
-    documents = 0  # read so far: the progress count (one JSON file can hold hundreds)
-    tell = (lambda label: progress(min(documents, total), total, label)) if progress else None
+    done = 0  # documents finished: the progress count (one JSON file can hold hundreds)
+    tell = (lambda label: progress(min(done, total), total, label)) if progress else None
     writer = _Writer(library, collection, embedder, settings, report, max_batch, tell)
     batch: list[_Prepared] = []
-    for documents, item in enumerate(itertools.chain(load_paths(paths), loaded), 1):
+    name = ""
+    for done, item in enumerate(itertools.chain(load_paths(paths), loaded)):
+        name = Path(item.path).name
         if tell:
-            tell(Path(item.path).name)
+            tell(name)
         if isinstance(item, LoadProblem):
             report.skipped.append(FileProblem(item.path, item.reason))
             continue
@@ -197,6 +199,9 @@ def _ingest_into(paths: list[Path], loaded: list[RawDocument | LoadProblem], set
                 writer.store(batch)
                 batch = []
     writer.store(batch)
+    done = total
+    if tell and total:
+        tell(name)
     library.close()
     return report
 

@@ -33,11 +33,11 @@ class CountProgress:
             from tqdm import tqdm
 
             self.bar = tqdm(total=0, unit=f" {unit}s", file=self.stream, leave=False, dynamic_ncols=True)
-        self.total, self.began, self.last_line, self.last_done = -1, time.monotonic(), 0.0, 0
+        self.total, self.began, self.first, self.last_line, self.last_done = -1, time.monotonic(), 0, -float("inf"), 0
 
     def __call__(self, done: int, total: int, label: str) -> None:
-        if total != self.total:
-            self.total, self.began, self.last_done = total, time.monotonic(), 0
+        if total != self.total:  # the rate counts from the first report of this total
+            self.total, self.began, self.first, self.last_done = total, time.monotonic(), done, 0
             if self.bar is not None:
                 self.bar.reset(total=total or None)
         if self.bar is not None:
@@ -56,7 +56,7 @@ class CountProgress:
         if total <= 0:
             return ""
         elapsed = now - self.began
-        rate = done / elapsed if elapsed > 0 and done else 0.0
+        rate = (done - self.first) / elapsed if elapsed > 0 and done > self.first else 0.0
         left = f", {_clock((total - done) / rate)} left" if rate and done < total else ""
         pace = f" ({rate:.1f}/s{left})" if rate else ""
         return f"{done} of {total} {self.unit}{'s' if total != 1 else ''}{pace} "

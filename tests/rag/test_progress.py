@@ -14,13 +14,15 @@ def test_lines_count_items_against_their_total_with_rate_and_time_left():
     progress(0, 0, "waiting for another ingest to finish")
     lines = out.getvalue().splitlines()
     assert [re.sub(r"\(.*\) ", "", line) for line in lines] == [
+        "indexing: 1 of 5 documents corpus.json #1",  # the first report always shows
         "indexing: 2 of 5 documents corpus.json #2",
         "indexing: 4 of 5 documents corpus.json #4",
         "indexing: 5 of 5 documents corpus.json #5",  # the last item always shows
         "indexing: waiting for another ingest to finish",  # no total: the label alone
     ]
-    assert re.search(r"\(\d+\.\d/s, \d+:\d\d left\)", lines[0]), lines[0]
-    assert "left" not in lines[2]  # nothing is left at the end
+    assert "/s" not in lines[0]  # no rate before a second report
+    assert re.search(r"\(\d+\.\d/s, \d+:\d\d left\)", lines[1]), lines[1]
+    assert "left" not in lines[3]  # nothing is left at the end
 
 
 def test_a_new_total_starts_a_new_count():
