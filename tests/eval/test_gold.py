@@ -83,7 +83,9 @@ def test_key_facts_are_in_the_evidence(any_items):
             assert key_fact_recall(joined, item.answers) == 1.0, item.id
 
 
-def test_counts_required_by_the_issue(items):
+def test_seeds_set_is_large_enough_to_measure_by(items):
+    """seeds.jsonl: at least 40 questions, 6 unanswerable ones (no answers, no evidence), 5 follow-ups, and a
+    multi-article question whose evidence spans two articles."""
     counts = Counter(i.type for i in items)
     assert len(items) >= 40
     assert counts["unanswerable"] >= 6
