@@ -28,11 +28,7 @@ class CountProgress:
     def __init__(self, unit: str = "document", stream: TextIO | None = None, every: int = 100,
                  seconds: float = 10.0, verb: str = "indexing"):
         self.unit, self.stream, self.every, self.seconds, self.verb = unit, stream or sys.stderr, every, seconds, verb
-        self.bar = None
-        if self.stream.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=0, unit=f" {unit}s", file=self.stream, leave=False, dynamic_ncols=True)
+        self.bar = None  # the terminal's tqdm bar, drawn from the first report on
         self.total, self.began, self.first, self.last_line, self.last_done = -1, time.monotonic(), 0, -float("inf"), 0
 
     def __call__(self, done: int, total: int, label: str) -> None:
@@ -40,6 +36,11 @@ class CountProgress:
             self.total, self.began, self.first, self.last_done = total, time.monotonic(), done, 0
             if self.bar is not None:
                 self.bar.reset(total=total or None)
+            elif self.stream.isatty():
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total or None, unit=self.unit, file=self.stream, leave=False,
+                                dynamic_ncols=True)
         if self.bar is not None:
             self.bar.update(done - self.bar.n)
             self.bar.set_postfix_str(label[:40], refresh=True)
