@@ -1,5 +1,7 @@
-"""`python -m bench`: run every benchmark and write bench/results.md (see bench/run.py)."""
+"""`python -m bench [--full] [--only NAME...]`: the same as `rag bench` (bench/run.py)."""
 
-from bench.run import main
+import sys
 
-main()
+from rag.cli import main
+
+sys.exit(main(["bench", *sys.argv[1:]]))

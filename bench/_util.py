@@ -11,13 +11,10 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from eval.paths import MULTIHOP_DIR, MULTIHOP_QUERIES, SEEDS_GOLD, eval_index_dir
+from rag.settings import REPO_ROOT as ROOT, Settings
 
-MULTIHOP_DIR = ROOT.parent / "shared" / "data" / "multihop-rag"
-MULTIHOP_INDEX = ROOT / ".rag" / "eval" / "index-multihop"
-SEEDS_GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
+MULTIHOP_INDEX = eval_index_dir("multihop", Settings())  # what `rag eval --multihop` builds
 
 
 def percentiles(ms: Sequence[float], ps: Iterable[int] = (50, 95, 99)) -> dict[str, float]:
@@ -58,7 +55,7 @@ def rss_mb() -> dict[str, float]:
 
 def multihop_questions(n: int) -> list[str]:
     """The first `n` MultiHop-RAG dev questions."""
-    data = json.loads((MULTIHOP_DIR / "queries-dev.json").read_text(encoding="utf-8"))
+    data = json.loads(MULTIHOP_QUERIES.read_text(encoding="utf-8"))
     return [q["query"] for q in data[:n]]
 
 
@@ -69,7 +66,7 @@ def seed_questions() -> list[str]:
 
 
 def multihop_index_ready(path: Path = MULTIHOP_INDEX, articles: int = 609) -> bool:
-    """The lead's MultiHop-RAG index is complete: manifest written and all articles committed."""
+    """The MultiHop-RAG evaluation index is complete: manifest written and all articles committed."""
     import sqlite3
 
     if not (path / "manifest.json").is_file() or not (path / "library.sqlite").is_file():
@@ -78,11 +75,11 @@ def multihop_index_ready(path: Path = MULTIHOP_INDEX, articles: int = 609) -> bo
         return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= articles
 
 
-def run_json_child(script: str, args: Sequence[str], what: str) -> dict:
-    """Run `script` with `args` in a fresh Python process (its own peak RSS) and parse the JSON it prints last."""
+def run_json_child(module: str, args: Sequence[str], what: str) -> dict:
+    """Run `python -m module` with `args` in a fresh process (its own peak RSS) and parse the JSON it prints last."""
     import subprocess
 
-    out = subprocess.run([sys.executable, script, *args], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"{what} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

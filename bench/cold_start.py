@@ -1,6 +1,6 @@
 """Cold start: what a fresh `rag ask` costs, from spawn to answer, and where the time goes.
 
-    .venv/bin/python bench/cold_start.py [--runs 3] [--index DIR]
+    .venv/bin/python -m bench.cold_start [--runs 3] [--index DIR]
 
 On the seeds index (built in a temporary folder unless --index is given), in fresh processes, one at a time:
   rag ask   `python -m rag.cli ask QUESTION --index DIR`, spawn to exit: what a user waits for
@@ -27,9 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench._util import ROOT, table  # noqa: E402
+from bench._util import ROOT, table
 
 QUESTION = "What did López Obrador say about fentanyl?"
 SECOND = "How many asylum applications does Mexico process a year?"
@@ -38,7 +36,6 @@ import json, sys, time
 stamps = [("interpreter start", time.time())]
 def lap(name):
     stamps.append((name, time.time()))
-sys.path.insert(0, sys.argv[1])
 from rag.settings import Settings, force_offline
 force_offline()
 import torch
@@ -49,14 +46,14 @@ lap("import transformers and its BERT model code")
 import chromadb
 lap("import chromadb")
 from rag.cli import build_parser
-args = build_parser().parse_args(["ask", sys.argv[3], "--index", sys.argv[2]])
+args = build_parser().parse_args(["ask", sys.argv[2], "--index", sys.argv[1]])
 from rag.assistant import open_assistant
 lap("import rag, index, eval; build the CLI parser")
 assistant = open_assistant(Settings.load(overrides=vars(args)))
 lap("open the index (tokenizer, weights read and checked, Chroma, SQLite)")
-assert not assistant.query(sys.argv[3]).error
+assert not assistant.query(sys.argv[2]).error
 lap("first question")
-assert not assistant.query(sys.argv[4]).error
+assert not assistant.query(sys.argv[3]).error
 lap("second question (warm)")
 print(json.dumps(stamps))
 """
@@ -93,7 +90,7 @@ def rag_ask(index: Path, question: str = QUESTION) -> float:
 def stages(index: Path) -> list[tuple[str, float]]:
     """(step, seconds) of one fresh process doing what `rag ask` does; the first step is the interpreter's start."""
     began = time.time()
-    out = subprocess.run([sys.executable, "-c", STAGES_CHILD, str(ROOT), str(index), QUESTION, SECOND], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-c", STAGES_CHILD, str(index), QUESTION, SECOND], cwd=ROOT,
                          capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"the stage run failed:\n{out.stderr[-2000:]}")

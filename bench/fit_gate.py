@@ -24,15 +24,15 @@ from dataclasses import fields
 from pathlib import Path
 
 from eval import metrics as m
-from eval.cli import SEEDS_DIR, eval_index
+from eval.cli import eval_index
 from eval.loaders import load_gold, load_multihop
+from eval.paths import GOLD_DIR as GOLD, MULTIHOP_DIR, SEEDS_DIR
 from rag.answerability import SIGNAL_NAMES, GateWeights, probability
 from rag.assistant import Assistant
 from rag.evidence import NEAREST
 from rag.followup import resolve
-from rag.settings import REPO_ROOT, Settings
+from rag.settings import Settings
 
-GOLD = REPO_ROOT / "eval" / "gold"
 FALSE_ANSWER_COST = 2.0
 
 
@@ -81,7 +81,7 @@ def _share(n, d):
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--multihop", default=str(REPO_ROOT.parent / "shared" / "data" / "multihop-rag"))
+    parser.add_argument("--multihop", default=str(MULTIHOP_DIR))
     parser.add_argument("--sample", type=int, default=600, help="MultiHop-RAG dev queries (spread over the file)")
     parser.add_argument("--C", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
     args = parser.parse_args(argv)

@@ -1,6 +1,6 @@
 """Ingest benchmark: our pipeline vs the raw model vs LlamaIndex's stock pipeline, in one run.
 
-    .venv/bin/python bench/ingest.py [--corpus ../shared/data/multihop-rag/corpus.json] [--limit N]
+    .venv/bin/python -m bench.ingest [--corpus ../shared/data/multihop-rag/corpus.json] [--limit N]
 
 Each phase runs in a fresh process so its peak RSS is its own:
   ours     index.ingest() of the corpus into a new index (load, clean, dedupe, chunk, embed, Chroma + FTS5)
@@ -17,13 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "multihop-rag" / "corpus.json"
+from eval.paths import MULTIHOP_CORPUS as DEFAULT_CORPUS
 
 
 def _peak_rss_mb() -> float:
@@ -110,7 +108,7 @@ def phase_stock(corpus: Path, workdir: Path, chunk_size: int | None = None) -> d
 def run_phase(name: str, corpus: Path, workdir: Path) -> dict:
     from bench._util import run_json_child
 
-    return run_json_child(__file__, ["--phase", name, "--corpus", str(corpus), "--workdir", str(workdir)],
+    return run_json_child("bench.ingest", ["--phase", name, "--corpus", str(corpus), "--workdir", str(workdir)],
                           f"phase {name}")
 
 
@@ -123,7 +121,6 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--skip-stock", action="store_true", help="leave out LlamaIndex's stock pipeline")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
 
     if args.phase:
         result = {"ours": lambda: phase_ours(args.corpus, args.workdir), "raw": lambda: phase_raw(args.workdir),

@@ -1,6 +1,6 @@
 """Query benchmark: warm latency of our `query()` vs LlamaIndex's stock dense retriever vs the embedding alone.
 
-    .venv/bin/python bench/query.py [--multihop .rag/eval/index-multihop] [--n 120]
+    .venv/bin/python -m bench.query [--multihop .rag/eval/index-multihop] [--n 120]
 
 On two indexes: the seeds (built here in a temporary folder with `index.ingest`) and the
 MultiHop-RAG corpus index (609 articles; skipped, and said so, when it is not complete).
@@ -22,14 +22,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rag.settings import Settings, force_offline  # noqa: E402
+from rag.settings import Settings, force_offline
 
 force_offline()  # before torch is imported anywhere (OMP_WAIT_POLICY)
 
-from bench.cold_start import rag_ask as cold_start  # noqa: E402
-from bench._util import (  # noqa: E402
+from bench.cold_start import rag_ask as cold_start
+from bench._util import (
     MULTIHOP_INDEX, ROOT, multihop_index_ready, multihop_questions, percentiles, seed_questions, table, time_each,
 )
 

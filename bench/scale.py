@@ -1,6 +1,6 @@
 """Scale benchmark: query latency, memory and ANN recall at 1k, 10k and 100k chunks; incremental ingest at 100k.
 
-    .venv/bin/python bench/scale.py [--sizes 1000 10000 100000] [--rebuild]
+    .venv/bin/python -m bench.scale [--sizes 1000 10000 100000] [--rebuild]
 
 How the indexes are built (no re-encoding): the real chunks and their real MiniLM vectors
 are read from the MultiHop-RAG index (SQLite rows + Chroma `get(include=["embeddings", ...])`)
@@ -32,15 +32,13 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rag.settings import Settings, force_offline  # noqa: E402
+from rag.settings import Settings, force_offline
 
 force_offline()
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from bench._util import (  # noqa: E402
+from bench._util import (
     MULTIHOP_DIR, MULTIHOP_INDEX, ROOT, multihop_index_ready, multihop_questions, percentiles, rss_mb, run_json_child,
     table, time_each,
 )
@@ -221,7 +219,7 @@ def ingest_cost(index: Path, source: Path) -> dict:
 
 
 def child(kind: str, index: Path, source: Path) -> dict:
-    return run_json_child(__file__, ["--child", kind, "--index", str(index), "--source", str(source)],
+    return run_json_child("bench.scale", ["--child", kind, "--index", str(index), "--source", str(source)],
                           f"{kind} on {index}")
 
 

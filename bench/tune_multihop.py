@@ -1,6 +1,6 @@
 """Tune the hybrid retriever's fusion on MultiHop-RAG's dev queries (never on a held-out split).
 
-    .venv/bin/python bench/tune_multihop.py [--index .rag/eval/index-multihop] [--limit N]
+    .venv/bin/python -m bench.tune_multihop [--index .rag/eval/index-multihop] [--limit N]
 
 The dev queries are split in two: even positions tune, odd positions check that the
 winner holds on queries it was not chosen on. Candidates from each side are fetched
@@ -14,16 +14,13 @@ import argparse
 import itertools
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from eval import metrics  # noqa: E402
-from eval.loaders import load_multihop  # noqa: E402
-from rag import open_assistant  # noqa: E402
-from rag.fusion import rrf  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from eval import metrics
+from eval.loaders import load_multihop
+from eval.paths import MULTIHOP_DIR, eval_index_dir
+from rag import open_assistant
+from rag.fusion import rrf
+from rag.settings import Settings
 
 POOL = 60  # candidates fetched per side; the grid uses prefixes of these
 
@@ -41,8 +38,8 @@ def scores(rankings: list[list[str]], facts: list[list[str]], texts: dict[str, s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--index", default=str(ROOT / ".rag" / "eval" / "index-multihop"))
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "multihop-rag"))
+    parser.add_argument("--index", default=str(eval_index_dir("multihop", Settings())))
+    parser.add_argument("--data", default=str(MULTIHOP_DIR))
     parser.add_argument("--limit", type=int)
     args = parser.parse_args()
 

@@ -1,6 +1,6 @@
 """Learn `OrderWeights` (rag.ordering.coverage_order) on MultiHop-RAG's dev queries, by coordinate ascent on MAP@10.
 
-    .venv/bin/python bench/tune_order.py [--index .rag/eval/index-multihop] [--rounds 3] [--limit N]   (about 20 min)
+    .venv/bin/python -m bench.tune_order [--index .rag/eval/index-multihop] [--rounds 3] [--limit N]   (about 20 min)
 
 Each query's candidate pool (`HybridRetriever.pool`) is fetched once; the weights are then replayed in memory.
 The dev queries are split in halves: weights fitted on each half are checked on the other, so the gain shown is
@@ -11,20 +11,16 @@ defaults in `OrderWeights`. Metrics are the paper's rule (`eval.metrics.multihop
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from dataclasses import asdict, fields, replace
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from eval import metrics  # noqa: E402
-from eval.loaders import load_multihop  # noqa: E402
-from rag import open_assistant  # noqa: E402
-from rag.ordering import FEATURES, OrderFeatures, OrderWeights, coverage_order  # noqa: E402
-from rag.retrieve import CandidatePool  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from eval import metrics
+from eval.loaders import load_multihop
+from eval.paths import MULTIHOP_DIR, eval_index_dir
+from rag import open_assistant
+from rag.ordering import FEATURES, OrderFeatures, OrderWeights, coverage_order
+from rag.retrieve import CandidatePool
+from rag.settings import Settings
 
 STEPS = (-1.0, -0.5, -0.2, -0.05, 0.05, 0.2, 0.5, 1.0)
 # Weights of what is already covered only ever subtract (article, publisher) or add (new words).
@@ -77,8 +73,8 @@ def show(label: str, figures: dict[str, float]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--index", default=str(ROOT / ".rag" / "eval" / "index-multihop"))
-    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data" / "multihop-rag"))
+    parser.add_argument("--index", default=str(eval_index_dir("multihop", Settings())))
+    parser.add_argument("--data", default=str(MULTIHOP_DIR))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--limit", type=int)
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """Web ingest benchmark: the same HTML pages indexed from disk and fetched over HTTP, in one run.
 
-    .venv/bin/python bench/web_ingest.py [--limit 100]
+    .venv/bin/python -m bench.web_ingest [--limit 100]
 
 The first N MultiHop-RAG articles are written as news pages (headline, meta tags, JSON-LD, one <p> a paragraph)
 into a temporary folder, which is never kept. Then, with the model, Punkt and the Chroma store loaded first:
@@ -8,7 +8,7 @@ into a temporary folder, which is never kept. Then, with the model, Punkt and th
   web   index.web.ingest_urls() of the same pages served by http.server on 127.0.0.1 into another new index,
         with fetch_delay 0 (the per-host pause is politeness towards a real site, not the cost of fetching)
 and, without embedding, the two ways in alone: load_paths() of the folder, and fetch_document() of every URL.
-Prints the times and the overhead; the target (issue 20) is web within 10% of disk. On shared cores the two
+Prints the times and the overhead; the target is web within 10% of disk. On shared cores the two
 whole ingests vary by more than the fetching costs, so the fetch-alone difference over the disk ingest time is
 printed too.
 """
@@ -19,18 +19,13 @@ import argparse
 import functools
 import html
 import json
-import sys
 import tempfile
 import threading
 import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench._util import MULTIHOP_DIR  # noqa: E402
+from bench._util import MULTIHOP_DIR
 
 
 class QuietHandler(SimpleHTTPRequestHandler):

@@ -6,8 +6,8 @@ substring rule (`metrics.multihop_match`). Baselines: llama-index's `BM25Retriev
 its stock dense retriever (`VectorStoreIndex`) with the same MiniLM model through sentence-transformers
 (`stock_embedding`).
 
-    python -m eval.baselines ../shared/data/multihop-rag --retriever bm25
-    python -m eval.baselines ../shared/data/multihop-rag --retriever dense --limit 200 --articles-only-needed
+    python -m eval.baselines --retriever bm25                  # the folder defaults to eval.paths.MULTIHOP_DIR
+    python -m eval.baselines ../shared/data/multihop-rag --retriever dense --limit 200 --distractors 100
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Sequence
 
 from eval import metrics as m
 from eval.loaders import GoldItem, MultiHopArticle, MultiHopSet, load_multihop
+from eval.paths import MULTIHOP_DIR
 from rag.settings import force_offline
 
 TOP_K = 10
@@ -148,7 +149,7 @@ def run(folder: str | Path, kind: str, *, queries: str | None = None, limit: int
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.baselines", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("folder")
+    p.add_argument("folder", nargs="?", default=str(MULTIHOP_DIR), help="the MultiHop-RAG folder")
     p.add_argument("--retriever", choices=("bm25", "dense"), default="bm25")
     p.add_argument("--queries")
     p.add_argument("--limit", type=int)

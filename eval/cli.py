@@ -1,7 +1,7 @@
 """`rag eval`: run a gold set, a MultiHop-RAG sample, or compare two runs.
 
     rag eval eval/gold/seeds.jsonl [--out DIR]
-    rag eval --multihop ../shared/data/multihop-rag/ [--queries FILE] [--limit N | --sample N] [--out DIR]
+    rag eval --multihop [DIR] [--queries FILE] [--limit N | --sample N] [--out DIR]
     rag eval --compare A/report.json B/report.json
 """
 
@@ -12,17 +12,18 @@ import json
 import sys
 from pathlib import Path
 
-from rag.settings import REPO_ROOT, Settings
+from eval.paths import EVAL_DIR, MULTIHOP_DIR, SEEDS_DIR, eval_index_dir
+from rag.progress import CountProgress
+from rag.settings import Settings
 
-SEEDS_DIR = REPO_ROOT / "seeds"
-EVAL_DIR = REPO_ROOT / ".rag" / "eval"
 
-
-def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("eval", parents=[common], help="evaluate answers, citations and retrieval on a gold set",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def define_eval(p: argparse.ArgumentParser) -> None:
+    """evaluate answers, citations and retrieval on a gold set"""
+    p.description, p.formatter_class = __doc__, argparse.RawDescriptionHelpFormatter
     p.add_argument("gold", nargs="?", help="gold JSONL file (format: eval/README.md)")
-    p.add_argument("--multihop", metavar="DIR", help="a MultiHop-RAG folder (corpus.json + queries)")
+    p.add_argument("--multihop", metavar="DIR", nargs="?", const=str(MULTIHOP_DIR),
+                   help="a MultiHop-RAG folder (corpus.json + queries; default: shared/data/multihop-rag "
+                        "beside the repository)")
     p.add_argument("--queries", metavar="FILE", help="MultiHop-RAG queries file (default DIR/queries-dev.json)")
     p.add_argument("--limit", type=int, metavar="N", help="first N queries only")
     p.add_argument("--sample", type=int, metavar="N", help="MultiHop-RAG: N queries spread evenly over the file")
@@ -60,7 +61,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         raise SystemExit("rag eval: give a gold JSONL file, --multihop DIR or --compare A.json B.json")
     from eval.runner import run_gold
 
-    report = run_gold(items, settings, name=name, progress=progress_bar, match=match)
+    with CountProgress("question", every=10, verb="asking") as progress:
+        report = run_gold(items, settings, name=name, progress=progress, match=match)
     out = report.write(args.out or EVAL_DIR / name)
     print(report.table())
     print(f"\nreport: {out / 'report.md'}, {out / 'report.json'}, {out / 'by_type.png'}")
@@ -75,32 +77,18 @@ def is_seeds_gold(items) -> bool:
 
 
 def eval_index(settings: Settings, paths: list[Path], name: str) -> Settings:
-    """Build or update (incrementally: a no-op when unchanged) an evaluation index under .rag/eval/index-<name>.
-
-    Another embedding backend or chunking gets its own index (index-<name>-<backend>, index-<name>-c<size>o<overlap>),
-    so runs can be compared, e.g. the paper's chunk size: `RAG_CHUNK_SIZE=256 RAG_CHUNK_OVERLAP=200 rag eval --multihop`.
-    """
+    """Build or update (incrementally: a no-op when unchanged) the evaluation index of corpus `name`
+    (`eval.paths.eval_index_dir`). One built with another backend is rebuilt: an evaluation measures the
+    backend its settings name."""
     from index import ingest
+    from rag.store import read_manifest
 
-    if settings.backend != Settings.backend:
-        name = f"{name}-{settings.backend}"
-    if (settings.chunk_size, settings.chunk_overlap) != (Settings.chunk_size, Settings.chunk_overlap):
-        name = f"{name}-c{settings.chunk_size}o{settings.chunk_overlap}"
-    settings = settings.replace(index_dir=EVAL_DIR / f"index-{name}")
+    settings = settings.replace(index_dir=eval_index_dir(name, settings))
     if settings.chroma_url:  # on a shared server, keep the evaluation's vectors out of the main collection
-        settings = settings.replace(collection=f"{settings.collection}-eval-{name}")
+        settings = settings.replace(collection=f"{settings.collection}-eval-{settings.index_dir.name.removeprefix('index-')}")
+    built_with = (read_manifest(settings.index_dir) or {}).get("backend", settings.backend)
     print(f"evaluation index: {settings.index_dir}", file=sys.stderr)
-    ingest(paths, settings, progress=progress_bar)
+    with CountProgress("document") as progress:
+        ingest(paths, settings, progress=progress, rebuild=built_with != settings.backend)
     return settings
 
-
-def progress_bar(done: int, total: int, label: str) -> None:
-    """A one-line progress bar on stderr."""
-    if total <= 0:
-        print(f"\r{label[:60]:<60}", end="", file=sys.stderr, flush=True)
-        return
-    filled = int(30 * done / total)
-    print(f"\r[{'#' * filled}{' ' * (30 - filled)}] {done}/{total} {label[:40]:<40}", end="", file=sys.stderr,
-          flush=True)
-    if done >= total:
-        print(file=sys.stderr)

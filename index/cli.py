@@ -4,84 +4,55 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from index import IngestBusyError, remove, stats
+from index.load import FORMATS
 from index.web import ingest_urls, is_url, read_url_list
+from rag.progress import CountProgress
 from rag.settings import Settings
 
 
-def fetch_options() -> argparse.ArgumentParser:
-    """The options every command that fetches from the web takes (a parent parser)."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--no-robots", dest="respect_robots", action="store_false", default=None,
-                        help="fetch pages even where robots.txt disallows it (for your own sites)")
-    return parser
+def add_fetch_options(p: argparse.ArgumentParser) -> None:
+    """The options of every command that fetches from the web."""
+    p.add_argument("--no-robots", dest="respect_robots", action="store_false", default=None,
+                   help="fetch pages even where robots.txt disallows it (for your own sites)")
 
 
-def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("index", parents=[common, fetch_options()],
-                              help="add or update articles (files, folders or web pages)")
+def define_index(p: argparse.ArgumentParser) -> None:
+    """add or update articles (files, folders or web pages)"""
     p.add_argument("paths", nargs="*", metavar="PATH_OR_URL",
-                   help=".txt .md .html .json .jsonl .pdf files, folders (recursive), or http(s) URLs")
+                   help=f"{' '.join(FORMATS)} files, folders (recursive), or http(s) URLs")
     p.add_argument("--urls", metavar="FILE", help="a text file of URLs to fetch, one a line (# comments)")
     p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
     p.add_argument("--no-wait", action="store_true", help="fail instead of waiting when another ingest runs")
+    add_fetch_options(p)
     p.set_defaults(handler=run_index)
 
-    p = subparsers.add_parser("remove", parents=[common], help="remove an article by id (see `rag stats`)")
+
+def define_remove(p: argparse.ArgumentParser) -> None:
+    """remove an article by id (see `rag stats`)"""
     p.add_argument("article_id")
     p.set_defaults(handler=run_remove)
 
-    p = subparsers.add_parser("stats", parents=[common], help="list the indexed articles and totals")
+
+def define_stats(p: argparse.ArgumentParser) -> None:
+    """list the indexed articles and totals"""
     p.set_defaults(handler=run_stats)
 
 
-class ProgressLines:
-    """Progress for a log or a pipe: a line every `every` updates (documents, or slices of a long
-    one), and at least every `seconds` while there is news.
-
-        >>> ingest(paths, settings, progress=ProgressLines())
-    """
-
-    # 100 MultiHop-RAG articles (15 chunks each) take about 50 s at the 30 chunks/s of fp32 on 2 cores.
-    def __init__(self, every: int = 100, seconds: float = 10.0):
-        self.every, self.seconds = every, seconds
-        self.updates, self.last = 0, time.monotonic()
-
-    def __call__(self, done: int, total: int, label: str) -> None:
-        self.updates += 1
-        if self.updates % self.every and time.monotonic() - self.last < self.seconds:
-            return
-        self.last = time.monotonic()
-        where = f"file {done} of {total}, " if total else ""
-        print(f"indexing: {where}{label}", file=sys.stderr, flush=True)
-
-
 def run_index(args, settings: Settings) -> int:
-    from tqdm import tqdm
-
-    bar = tqdm(total=0, unit="file", disable=not sys.stderr.isatty(), leave=False)
-
-    def progress(done: int, total: int, label: str) -> None:
-        bar.total = total
-        bar.n = done
-        bar.set_postfix_str(label[:40])
-        bar.refresh()
-
     urls = [a for a in args.paths if is_url(a)] + (read_url_list(args.urls) if args.urls else [])
     paths = [a for a in args.paths if not is_url(a)]
     if not urls and not paths:
         print("error: give files, folders or URLs to index (or --urls FILE)", file=sys.stderr)
         return 2
     try:
-        report = ingest_urls(urls, settings, paths=paths, progress=progress if not bar.disable else ProgressLines(),
-                             wait=not args.no_wait, rebuild=args.rebuild)
+        with CountProgress("document") as progress:
+            report = ingest_urls(urls, settings, paths=paths, progress=progress, wait=not args.no_wait,
+                                 rebuild=args.rebuild)
     except IngestBusyError as exc:
-        bar.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    bar.close()
     print(report.summary())
     if report.updated:
         where = {a.id: a.path for a in stats(settings).articles}

@@ -13,18 +13,18 @@ import sys
 import time
 from datetime import datetime
 
-from index.cli import fetch_options
+from index.cli import add_fetch_options
 from index.feeds import feeds, subscribe, unsubscribe, update_feeds
+from rag.cli import common_options
 from rag.settings import Settings
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
-    feed = subparsers.add_parser("feed", help="subscribe to RSS/Atom feeds and index their articles")
+def define_feed(feed: argparse.ArgumentParser) -> None:
+    """subscribe to RSS/Atom feeds and index their articles"""
+    common = common_options()
     commands = feed.add_subparsers(dest="feed_command", required=True, metavar="ACTION")
-    fetching = fetch_options()
-
     p = commands.add_parser("add", parents=[common], help="subscribe to a feed (fetched at the next update)")
     p.add_argument("url", help="the feed's http(s) address (RSS or Atom)")
     p.set_defaults(handler=run_add)
@@ -33,13 +33,15 @@ def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("remove", parents=[common], help="unsubscribe (its articles stay in the library)")
     p.add_argument("url", help="the feed's address as `rag feed list` shows it")
     p.set_defaults(handler=run_remove)
-    p = commands.add_parser("update", parents=[common, fetching], help="fetch every feed once and index new "
+    p = commands.add_parser("update", parents=[common], help="fetch every feed once and index new "
                             "and changed entries")
+    add_fetch_options(p)
     p.set_defaults(handler=run_update)
-    p = commands.add_parser("watch", parents=[common, fetching], help="update every feed, then again every "
+    p = commands.add_parser("watch", parents=[common], help="update every feed, then again every "
                             "--every, until stopped (Ctrl-C)")
     p.add_argument("--every", type=duration, default=duration("15m"), metavar="INTERVAL",
                    help="time between updates: 90s, 15m, 2h, 1d (default 15m)")
+    add_fetch_options(p)
     p.set_defaults(handler=run_watch)
 
 

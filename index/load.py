@@ -73,13 +73,28 @@ def load_paths(paths: Iterable[str | Path]) -> Iterator[RawDocument | FileProble
             yield from _load_file(path)
 
 
-def count_files(paths: Iterable[str | Path]) -> int:
-    """How many files `load_paths` will visit (a progress-bar total).
+def count_documents(paths: Iterable[str | Path]) -> int:
+    """How many items (documents or problems) `load_paths` will yield: a progress total. A JSON list counts
+    its records and a JSONL file its non-empty lines (reading them once more); any other file counts one.
 
-    >>> count_files(["seeds"])
+    >>> count_documents(["seeds"])
     5
     """
-    return sum(1 for _ in _walk(paths))
+    return sum(_documents_in(path) if not problem else 1 for path, problem in _walk(paths))
+
+
+def _documents_in(path: str) -> int:
+    fmt = FORMATS.get(Path(path).suffix.lower())
+    if fmt not in ("json", "jsonl"):
+        return 1
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+        if fmt == "jsonl":
+            return max(1, sum(1 for line in text.splitlines() if line.strip()))
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return 1  # one problem
+    return len(data) if isinstance(data, list) else 1
 
 
 def _walk(paths: Iterable[str | Path]) -> Iterator[tuple[str, str | None]]:

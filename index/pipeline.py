@@ -29,9 +29,9 @@ from index import rebuild as swap
 from index.chunk import chunk_article
 from index.clean import clean_article
 from index.dedupe import CHUNK_THRESHOLD, best_match, jaccard, shingles, signature
-from index.load import FileProblem, RawDocument, count_files, load_paths
+from index.load import FileProblem, RawDocument, count_documents, load_paths
 from index.pdf import page_starts
-from rag.embedder import Embedder, load_embedder
+from rag.embedder import Embedder, embedder_for
 from rag.store import (
     ArticleSummary,
     IndexMismatchError,
@@ -61,7 +61,7 @@ from rag.settings import Settings
 from rag.text import split_sentences
 from rag.types import Article, Chunk, chunk_metadata
 
-Progress = Callable[[int, int, str], None]
+Progress = Callable[[int, int, str], None]  # (documents read, documents in all, what is being read)
 # Chunks embedded per batch: big enough to keep the model busy, small enough that a
 # kill loses little work. Also the most vectors held at once, so a long article is
 # embedded and written in slices of this size.
@@ -171,18 +171,19 @@ def ingest(
 def _ingest_into(paths: list[Path], loaded: list[RawDocument | FileProblem], settings: Settings,
                  progress: Progress | None) -> IngestReport:
     report = IngestReport()
-    embedder = load_embedder(settings.model, settings.backend)
+    embedder = embedder_for(settings)
     library, collection, max_batch = _open_for_writing(settings, embedder)
     _recover_pending(library, collection)
-    total = count_files(paths) + len(loaded)
-    seen_files: set[str] = set()
-    tell = (lambda label: progress(len(seen_files), total, label)) if progress else None
+    total = count_documents(paths) + len(loaded)
+    done = 0  # documents finished: the progress count (one JSON file can hold hundreds)
+    tell = (lambda label: progress(min(done, total), total, label)) if progress else None
     writer = _Writer(library, collection, embedder, settings, report, max_batch, tell)
     batch: list[_Prepared] = []
-    for documents, item in enumerate(itertools.chain(load_paths(paths), loaded), 1):
-        seen_files.add(item.path)
-        if tell:  # one JSON file can hold hundreds of articles: count documents too
-            tell(f"{Path(item.path).name} (document {documents})")
+    name = ""
+    for done, item in enumerate(itertools.chain(load_paths(paths), loaded)):
+        name = Path(item.path).name
+        if tell:
+            tell(name)
         if isinstance(item, FileProblem):
             report.skipped.append(item)
             continue
@@ -197,6 +198,9 @@ def _ingest_into(paths: list[Path], loaded: list[RawDocument | FileProblem], set
                 writer.store(batch)
                 batch = []
     writer.store(batch)
+    done = total
+    if tell and total:
+        tell(name)
     library.close()
     return report
 

@@ -3,6 +3,9 @@
     rag ask "What did López Obrador say about fentanyl?" --index /tmp/seeds-idx
     rag ask "How many asylum applications does Mexico process a year?" --json --top-k 2
     rag chat --index /tmp/seeds-idx        # empty line or Ctrl-D quits
+
+Answers print as `Answer.to_markdown()`, the text the chat's "Copy as Markdown" gives: one rendering of an
+answer and its sources for every place that shows it as text.
 """
 
 from __future__ import annotations
@@ -12,18 +15,19 @@ import sys
 from datetime import date
 
 from rag.settings import Settings
-from rag.text import quoted
-from rag.types import Answer, Filters
+from rag.types import Filters
 
 
-def add_parsers(subparsers, common: argparse.ArgumentParser) -> None:
-    p = subparsers.add_parser("ask", parents=[common], help="answer one question with cited sources")
+def define_ask(p: argparse.ArgumentParser) -> None:
+    """answer one question with cited sources"""
     p.add_argument("question")
     p.add_argument("--json", action="store_true", help="print the Answer as JSON")
     _add_query_options(p)
     p.set_defaults(handler=run_ask)
 
-    p = subparsers.add_parser("chat", parents=[common], help="ask questions interactively (keeps the conversation)")
+
+def define_chat(p: argparse.ArgumentParser) -> None:
+    """ask questions interactively in the terminal (keeps the conversation)"""
     _add_query_options(p)
     p.set_defaults(handler=run_chat)
 
@@ -47,25 +51,11 @@ def filters_from(args, settings: Settings) -> Filters | None:
     return None if f.is_empty() else f
 
 
-def format_answer(answer: Answer) -> str:
-    """The answer, then its numbered sources: title, source, date and the quoted sentence."""
-    lines = ([answer.searched] if answer.searched else []) + [answer.text]
-    for c in answer.citations:
-        meta = c.details()
-        lines.append(f"\n[{c.number}] {c.title}" + (f" ({meta})" if meta else ""))
-        before, marked, after = c.quote_parts()
-        # The words that answer the question stand out: in **bold**, as in Markdown.
-        lines.append(f"    {quoted(before + (f'**{marked}**' if marked else '') + after)}")
-        for copy in c.also_in:
-            lines.append(f"    also in: {copy.title}" + (f" ({copy.source})" if copy.source else ""))
-    return "\n".join(lines)
-
-
 def run_ask(args, settings: Settings) -> int:
     from rag.assistant import query
 
     answer = query(args.question, top_k=args.top_k, filters=filters_from(args, settings), index=settings)
-    print(answer.to_json(indent=2) if args.json else format_answer(answer))
+    print(answer.to_json(indent=2) if args.json else answer.to_markdown())
     return 1 if answer.error else 0
 
 
@@ -92,6 +82,6 @@ def run_chat(args, settings: Settings) -> int:
         answer = query(question, history=history, top_k=args.top_k, filters=filters, index=assistant)
         if answer.resolved_question and answer.resolved_question != question:
             print(f"({answer.resolved_question})")
-        print(format_answer(answer))
+        print(answer.to_markdown())
         history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
     return 0

@@ -28,7 +28,7 @@ from typing import Mapping, Sequence
 from rag import answer_type
 from rag.answerability import GateWeights, Signals, probability
 from rag.compose import build_citations, date_order, extractive_text
-from rag.embedder import ModelError, load_embedder
+from rag.embedder import ModelError, embedder_for
 from rag.evidence import NEAREST, Selection, load_sentences, select
 from rag.followup import resolve
 from rag.language import NOT_ENGLISH, looks_english
@@ -151,7 +151,7 @@ class Assistant:
         manifest = read_manifest(index_dir)
         if manifest is None:
             raise IndexNotFoundError(f"no index at {index_dir}: build one with `rag index PATH...` (e.g. `rag index seeds`)")
-        self.embedder = load_embedder(settings.model, settings.backend)
+        self.embedder = embedder_for(settings)
         check_manifest(index_dir, manifest, expected_manifest(settings, self.embedder.weights_sha256, self.embedder.dimension))
         self.retriever = HybridRetriever(chroma_collection(settings, create=False), self.library,
                                          retrieval or RetrievalConfig(candidates=settings.candidates))

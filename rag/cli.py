@@ -1,13 +1,16 @@
-"""The `rag` command: one entry point for indexing, asking, chatting and evaluating.
+"""The `rag` command: one entry point for indexing, asking, chatting, evaluating and benchmarking.
 
     rag index seeds/            # build or update the index (files, folders, URLs)
     rag feed update             # fetch the subscribed RSS/Atom feeds (rag feed --help)
     rag ask "What did López Obrador say about fentanyl?"
-    rag chat
+    rag chat                    # in the terminal
+    rag ui                      # in the browser (also `python -m ui`)
     rag stats
     rag eval eval/gold/seeds.jsonl
+    rag bench --only query
 
-Every command takes `--index DIR` (or `RAG_INDEX_DIR`).
+Every command takes `--index DIR` (or `RAG_INDEX_DIR`). docs/cli.md is every command's --help
+(`python -m rag.cli_docs` writes it).
 """
 
 from __future__ import annotations
@@ -15,27 +18,60 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from dataclasses import dataclass
+from typing import Callable
 
 from rag.settings import Settings, force_offline
 
-# Each module adds its own subcommands with `add_parsers(subparsers, common)`.
-COMMAND_MODULES = ("index.cli", "index.feed_cli", "rag.ask_cli", "eval.cli")
+
+@dataclass(frozen=True)
+class Command:
+    """One `rag` subcommand. `define` ("module:function") names a function `define(parser)` that adds the
+    command's arguments and sets `handler`, a function `handler(args, settings) -> exit code`; its docstring's
+    first line is the command's help. `common`: the command takes --index and --chroma-url (`feed` gives
+    them to each of its actions instead; `bench` has no index)."""
+
+    name: str
+    define: str
+    common: bool = True
+
+    def function(self) -> Callable:
+        module, _, name = self.define.partition(":")
+        return getattr(importlib.import_module(module), name)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Adding a command is one row here (docs/cli.md then gains its --help: python -m rag.cli_docs).
+COMMANDS = (
+    Command("index", "index.cli:define_index"),
+    Command("remove", "index.cli:define_remove"),
+    Command("stats", "index.cli:define_stats"),
+    Command("feed", "index.feed_cli:define_feed", common=False),
+    Command("ask", "rag.ask_cli:define_ask"),
+    Command("chat", "rag.ask_cli:define_chat"),
+    Command("ui", "ui.cli:define_ui"),
+    Command("eval", "eval.cli:define_eval"),
+    Command("bench", "bench.run:define_bench", common=False),
+)
+
+
+def common_options() -> argparse.ArgumentParser:
+    """--index and --chroma-url (a parent parser)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", dest="index_dir", metavar="DIR", help="index folder (default: RAG_INDEX_DIR or .rag/index)")
     common.add_argument("--chroma-url", dest="chroma_url", metavar="URL", help="use a Chroma server instead of the embedded store")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = common_options()
     parser = argparse.ArgumentParser(prog="rag", description="Offline news Q&A with cited passages.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real missing dependency, not an absent command module
-                raise
-            continue
-        module.add_parsers(subparsers, common)
+    for command in COMMANDS:
+        define = command.function()
+        summary = (define.__doc__ or "").strip().splitlines()[0]
+        p = subparsers.add_parser(command.name, parents=[common] if command.common else [], help=summary,
+                                  description=summary)
+        define(p)
     return parser
 
 

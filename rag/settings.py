@@ -52,7 +52,13 @@ class Settings:
     index_dir: Path = REPO_ROOT / ".rag" / "index"
     collection: str = "news"
     model: str = "all-MiniLM-L6-v2"
-    backend: str = "torch"
+    # How new indexes run the model: int8 ONNX ingests 2.4x as fast as fp32 torch with 35% less peak memory,
+    # every retrieval metric within half a point (eval/RESULTS.md); "torch" runs the fp32 weights. An existing
+    # index keeps the backend its manifest names (`rag.store.with_index_backend`).
+    backend: str = "onnx-int8"
+    # Where models derived from packaged weights are kept (the re-quantized int8 model); the default follows
+    # XDG_CACHE_HOME, else ~/.cache/newsrag.
+    model_cache: Path = Path.home() / ".cache" / "newsrag"
     chunk_size: int = 200  # word pieces of the model's own tokenizer; MiniLM reads at most 256
     chunk_overlap: int = 40  # word pieces, rounded to whole sentences
     embed_batch_size: int = 64
@@ -87,6 +93,8 @@ class Settings:
         """
         environ = os.environ if environ is None else environ
         values: dict[str, Any] = {}
+        if environ.get("XDG_CACHE_HOME"):
+            values["model_cache"] = Path(environ["XDG_CACHE_HOME"]) / "newsrag"
         for f in fields(cls):
             raw = environ.get(f"RAG_{f.name.upper()}")
             if raw not in (None, ""):

@@ -11,4 +11,4 @@ if [ ! -f "$index_dir/manifest.json" ]; then
   echo "    done in $((SECONDS - began)) s"
 fi
 echo "==> Starting the chat (about 20 s)"
-exec .venv/bin/python -m ui --index "$index_dir" "$@"
+exec .venv/bin/rag ui --index "$index_dir" "$@"

@@ -1,5 +1,6 @@
 """Shared fixtures. `seeds_index`: the five seed articles indexed once per test session;
-`chroma_server`: a real Chroma server on loopback, started on first use.
+`chroma_server`: a real Chroma server on loopback, started on first use. A test not marked e2e that loads the
+real model fails (`pytest_runtest_protocol`).
 
     def test_something(seeds_index):          # seeds_index is a rag.settings.Settings
         answer = rag.query("...", index=seeds_index)
@@ -16,6 +17,29 @@ import pytest
 from tests.servers import free_port, running
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """A test not marked e2e may not load the real model: the fast lane (`pytest -m "not e2e"`) stays fast.
+
+    Every load of the model finds its files with `rag.embedder._model_dir`; during such a test that fails and names
+    the test.
+    """
+    if item.get_closest_marker("e2e"):
+        yield
+        return
+    import rag.embedder
+
+    def refuse(name: str):
+        raise AssertionError(f"{item.nodeid} loads the real model: mark it @pytest.mark.e2e")
+
+    find = rag.embedder._model_dir
+    rag.embedder._model_dir = refuse
+    try:
+        yield
+    finally:
+        rag.embedder._model_dir = find
 
 
 @pytest.fixture(scope="session")

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from eval.paths import MULTIHOP_DIR
 from index import ingest, stats
 from rag import Answer, open_assistant, query
 from rag.settings import Settings
 from rag.store import Library, chroma_collection
 
 ROOT = Path(__file__).resolve().parents[1]
-MULTIHOP = Path("/work/shared/data/multihop-rag")
+MULTIHOP = MULTIHOP_DIR
 N_ARTICLES = int(os.environ.get("RAG_CONCURRENCY_ARTICLES", 60))
 CLIENTS = 16
 # Answered by the seeds, so they must never abstain with an error however the ingest is going.

@@ -9,7 +9,7 @@ import pytest
 from chromadb.config import Settings as ChromaSettings
 
 from index import ingest, remove, stats
-from rag import query
+from rag import Filters, query
 from rag.settings import Settings
 from rag.store import IndexMismatchError, Library
 
@@ -60,9 +60,14 @@ def test_seeds_ingest_query_ui_remove_through_a_chroma_server(chroma_server, tmp
     assert cited_files(answer, settings)[0].startswith("001_")
     assert "140,000" in answer.citations[0].quote
 
-    from ui.app import build_app  # imports gradio
+    from ui.app import Librarian  # what the chat's page asks and lists through; imports gradio
 
-    assert build_app(settings) is not None
+    chat = Librarian(settings)
+    assert chat.open_error is None
+    shown = chat.view()
+    assert shown.banner == "" and len(shown.articles) == 5 and shown.examples
+    in_chat = chat.ask(MEXICO, [], Filters())
+    assert in_chat.citations and in_chat.citations[0].quote == answer.citations[0].quote
 
     afp = next(a for a in stats(settings).articles if Path(a.path).name.startswith("001_"))
     assert remove(afp.id, settings)

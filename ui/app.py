@@ -24,21 +24,22 @@ import gradio as gr
 
 from index import FileProblem, IngestReport, ingest, remove, stats
 from index.dedupe import reprints
+from index.load import FORMATS
 from index.web import ingest_urls, is_url
 from rag import Answer, Assistant, Filters, Settings, query
 from rag.embedder import sha256_of
 from rag.store import ArticleSummary, IndexMismatchError, IndexNotFoundError, restrict_to_authors
 from ui import render
 
-ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".pdf")
+ALLOWED_SUFFIXES = tuple(FORMATS)  # the chat takes every file the loader reads
 MAX_FILE_MB = 20
 # Two cores: two questions at once keep both busy; more would only queue inside torch.
 CHAT_CONCURRENCY = 2
 N_EXAMPLES = 5
 CHAT_JS = (Path(__file__).parent / "chat.js").read_text(encoding="utf-8")  # scrolling to answers and sources
 EMPTY_GUIDANCE = (
-    "Your library is empty. Open “Add articles” below, upload .txt, .md, .html, .json, .jsonl or .pdf files "
-    "or add pages by URL, then ask a question about them."
+    f"Your library is empty. Open “Add articles” below, upload {', '.join(ALLOWED_SUFFIXES[:-1])} or "
+    f"{ALLOWED_SUFFIXES[-1]} files or add pages by URL, then ask a question about them."
 )
 
 
@@ -100,12 +101,8 @@ class Librarian:
                 render.status_html(str(exc), "error")
             return LibraryView(banner, render.library_html([], 0, 0, self.settings.model), [], [], [], [])
         model = st.manifest.get("model", "unknown")
-        if self.open_error:
+        if self.open_error:  # the index's manifest disagrees with the settings (`check_manifest`'s message)
             banner = render.status_html(self.open_error, "error")
-        elif model != self.settings.model:
-            banner = render.status_html(
-                f"This index was built with the model {model}, but the app uses {self.settings.model}. "
-                f"Rebuild it: rag index --rebuild --index {self.settings.index_dir} PATH...", "error")
         elif st.n_articles == 0:
             banner = render.status_html(EMPTY_GUIDANCE)
         else:
@@ -272,7 +269,7 @@ def build_app(settings: Settings) -> gr.Blocks:
                         remove_btn = gr.Button("Remove", variant="stop", scale=1, min_width=80)
                     remove_status = gr.HTML()
                 with gr.Accordion("Add articles", open=True):
-                    files = gr.File(label=f"Files (.txt .md .html .json .jsonl .pdf; {MAX_FILE_MB} MB each)",
+                    files = gr.File(label=f"Files ({' '.join(ALLOWED_SUFFIXES)}; {MAX_FILE_MB} MB each)",
                                     file_count="multiple", file_types=list(ALLOWED_SUFFIXES), elem_id="nr-files")
                     add_btn = gr.Button("Add to library", variant="primary", elem_id="nr-add")
                     add_report = gr.HTML(elem_id="nr-add-report")

@@ -1,4 +1,4 @@
-"""`rag eval` is wired into the lead's `rag` command; --compare runs without a model."""
+"""`rag eval` parses every form in the `rag` command; --compare runs without a model."""
 
 import json
 

@@ -16,6 +16,7 @@ import pytest
 
 from eval.loaders import GOLD_HALVES, GOLD_TYPES, load_gold
 from eval.metrics import key_fact_recall
+from eval.paths import MULTIHOP_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLD = ROOT / "eval" / "gold" / "seeds.jsonl"
@@ -23,7 +24,7 @@ OUTSIDE = ROOT / "eval" / "gold" / "seeds-outside.jsonl"
 NEW_GOLD = ROOT / "eval" / "gold" / "multihop-new.jsonl"
 TIME_GOLD = ROOT / "eval" / "gold" / "multihop-time.jsonl"
 SEEDS = ROOT / "seeds"
-MULTIHOP = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag"
+MULTIHOP = MULTIHOP_DIR
 
 
 def _ws(text: str) -> str:
@@ -103,7 +104,9 @@ def test_key_facts_are_in_the_evidence(any_items):
             assert key_fact_recall(joined, item.answers) == 1.0, item.id
 
 
-def test_counts_required_by_the_issue(items):
+def test_seeds_set_is_large_enough_to_measure_by(items):
+    """seeds.jsonl: at least 40 questions, 6 unanswerable ones (no answers, no evidence), 5 follow-ups, and a
+    multi-article question whose evidence spans two articles."""
     counts = Counter(i.type for i in items)
     assert len(items) >= 40
     assert counts["unanswerable"] >= 6
@@ -113,8 +116,8 @@ def test_counts_required_by_the_issue(items):
     assert any(len({e.article for e in i.evidence}) >= 2 for i in items if i.type == "multi-article")
 
 
-def test_new_set_counts_required_by_the_issue(new_items):
-    """Issue 16 point 5: at least 80 questions over at least 40 articles, at least 15 unanswerable near-misses."""
+def test_new_set_is_large_enough_to_measure_by(new_items):
+    """multihop-new.jsonl: at least 80 questions over at least 40 articles, at least 15 unanswerable near-misses."""
     counts = Counter(i.type for i in new_items)
     assert len(new_items) >= 80
     assert len({e.article for i in new_items for e in i.evidence}) >= 40

@@ -14,10 +14,11 @@ import pytest
 from eval import metrics
 from eval.cli import eval_index
 from eval.loaders import load_multihop
+from eval.paths import MULTIHOP_DIR
 from rag.settings import Settings
 from tests.eval.harness import assert_meets, run_and_keep
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag"
+DATA = MULTIHOP_DIR
 
 THRESHOLDS = {  # metric: (bound, "min" or "max")
     # Retrieval, measured on this sample with the committed defaults (fp32): hits@4 0.899, hits@10 0.959, mrr@10

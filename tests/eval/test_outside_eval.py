@@ -11,11 +11,12 @@ import pytest
 
 from eval.cli import eval_index
 from eval.loaders import load_gold
+from eval.paths import MULTIHOP_DIR
 from rag.settings import Settings
 from tests.eval.harness import assert_meets, run_and_keep
 
 GOLD = Path(__file__).resolve().parents[2] / "eval" / "gold"
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag"
+DATA = MULTIHOP_DIR
 
 # Report halves, measured 2026-12-02 (`rag eval eval/gold/seeds-outside.jsonl`; `rag eval
 # eval/gold/multihop-new.jsonl --index .rag/eval/index-multihop`); each bound a little under (or over) the figure.

@@ -25,6 +25,7 @@ def test_sentences_keep_abbreviations_together():
     assert [s.para for s in split_sentences(text)] == [0, 0, 1]
 
 
+@pytest.mark.e2e  # the real model's tokenizer and weights (count_tokens)
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name)
 def test_chunk_offsets_are_exact_and_fit_the_model(seed, count_tokens):
     text = seed.read_text(encoding="utf-8")
@@ -44,6 +45,7 @@ def test_chunk_offsets_are_exact_and_fit_the_model(seed, count_tokens):
     assert all(i in covered for s in sentences for i in range(s.start, s.end))
 
 
+@pytest.mark.e2e
 def test_overlap_repeats_whole_sentences(count_tokens):
     text = " ".join(f"Sentence number {i} is about fentanyl and firearms." for i in range(40))
     chunks = chunk_article("a", text, split_sentences(text), count_tokens, chunk_size=60, chunk_overlap=15)
@@ -53,6 +55,7 @@ def test_overlap_repeats_whole_sentences(count_tokens):
         assert text[right.start:left.end].startswith("Sentence number"), "overlap starts at a sentence boundary"
 
 
+@pytest.mark.e2e
 def test_a_sentence_longer_than_the_window_is_cut_not_truncated(count_tokens):
     text = "word " * 600 + "end."
     chunks = chunk_article("a", text.strip(), split_sentences(text.strip()), count_tokens, chunk_size=100, chunk_overlap=0)

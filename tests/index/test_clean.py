@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from eval.paths import MULTIHOP_DIR
 from index.clean import CleanArticle, clean_article, iso_date
 from index.load import RawDocument, load_paths
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-_SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag"  # shared/ beside the checkout
+_SHARED = MULTIHOP_DIR
 
 
 def _seed(prefix: str) -> CleanArticle:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from index.load import FileProblem, RawDocument, count_files, load_paths
+from eval.paths import MULTIHOP_CORPUS
+from index.load import FileProblem, RawDocument, count_documents, load_paths
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
-MULTIHOP = Path(__file__).resolve().parents[3] / "shared" / "data" / "multihop-rag" / "corpus.json"
+MULTIHOP = MULTIHOP_CORPUS
 
 ARTICLE_HTML = """<!DOCTYPE html>
 <html><head>
@@ -59,7 +60,7 @@ def _problem(path: Path) -> str:
 
 def test_seed_folder_loads_sorted_txt_documents():
     items = list(load_paths([SEEDS]))
-    assert len(items) == 5 == count_files([SEEDS])
+    assert len(items) == 5 == count_documents([SEEDS])
     assert all(isinstance(d, RawDocument) and d.format == "txt" for d in items)
     assert [Path(d.path).name for d in items] == sorted(p.name for p in SEEDS.glob("*.txt"))
     assert items[0].source_key == items[0].path and Path(items[0].path).is_absolute()
@@ -75,7 +76,7 @@ def test_folder_walk_is_recursive_sorted_and_skips_hidden(tmp_path):
     (tmp_path / ".git" / "x.txt").write_text("object")
     items = list(load_paths([tmp_path]))
     assert [Path(i.path).relative_to(tmp_path).as_posix() for i in items] == ["a.md", "b/2.txt"]
-    assert count_files([tmp_path]) == 2
+    assert count_documents([tmp_path]) == 2
 
 
 def test_empty_file(tmp_path):
@@ -249,3 +250,12 @@ def test_multihop_corpus_loads_as_is():
     assert all(d.title and d.text and d.source and d.url and d.date for d in items)
     assert sum(1 for d in items if d.author) > 300
     assert items[0].date == "2023-11-27T08:45:59+00:00"
+
+
+def test_count_documents_counts_records_of_json_lists_and_jsonl_lines(tmp_path):
+    (tmp_path / "list.json").write_text(json.dumps([{"body": "One."}, {"body": "Two."}, {"body": "Three."}]))
+    (tmp_path / "lines.jsonl").write_text('{"body": "One."}\n\n{"body": "Two."}\n')
+    (tmp_path / "broken.json").write_text('{"body": "half')
+    (tmp_path / "story.txt").write_text("A story.")
+    items = list(load_paths([tmp_path]))
+    assert count_documents([tmp_path]) == len(items) == 3 + 2 + 1 + 1

@@ -1,4 +1,5 @@
-"""The two embedding backends of the same model: checked weights, same vectors, the index decides."""
+"""The two embedding backends of the same model: checked weights, same vectors, the index decides; int8 is the
+default for new indexes."""
 
 from pathlib import Path
 
@@ -15,6 +16,7 @@ SENTENCES = [
 ]
 
 
+@pytest.mark.e2e
 def test_torch_backend_gives_sentence_transformers_vectors():
     """The torch backend skips sentence-transformers' import but must give its vectors exactly."""
     from sentence_transformers import SentenceTransformer
@@ -31,6 +33,7 @@ def test_torch_backend_gives_sentence_transformers_vectors():
     assert np.allclose(fp32.encode(texts[::-1])[::-1], ours, atol=1e-5)
 
 
+@pytest.mark.e2e
 def test_onnx_int8_vectors_match_the_fp32_model():
     fp32 = load_embedder(backend="torch")
     int8 = load_embedder(backend="onnx-int8")
@@ -46,20 +49,21 @@ def test_onnx_int8_vectors_match_the_fp32_model():
     assert ((int8.encode(SENTENCES[::-1])[::-1] * b).sum(axis=1)).min() > 0.995
 
 
-def test_int8_model_is_derived_once_from_the_packaged_weights(tmp_path, monkeypatch):
+@pytest.mark.e2e
+def test_int8_model_is_derived_once_from_the_packaged_weights(tmp_path):
     import onnx
 
     from rag.embedder import ONNX_INT8_SHA256, _onnx_int8_path, requantized_int8, sha256_of
 
-    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
-    derived = requantized_int8(_onnx_int8_path(), ONNX_INT8_SHA256)
+    derived = requantized_int8(_onnx_int8_path(), ONNX_INT8_SHA256, tmp_path)
     assert derived.parent == tmp_path and [p.name for p in tmp_path.iterdir()] == [derived.name]
     ops = [node.op_type for node in onnx.load(str(derived)).graph.node]
     assert ops.count("MatMulInteger") == 36  # all six weight MatMuls of each of the six layers run on integers
     # Deterministic, so the manifest's hash of it holds on this machine; and not derived again.
     assert sha256_of(derived) == load_embedder(backend="onnx-int8").weights_sha256
     stamp = derived.stat().st_mtime_ns
-    assert requantized_int8(_onnx_int8_path(), ONNX_INT8_SHA256) == derived and derived.stat().st_mtime_ns == stamp
+    assert requantized_int8(_onnx_int8_path(), ONNX_INT8_SHA256, tmp_path) == derived
+    assert derived.stat().st_mtime_ns == stamp
 
 
 def test_unknown_backend_is_a_clear_error():
@@ -67,6 +71,7 @@ def test_unknown_backend_is_a_clear_error():
         load_embedder(backend="tensorrt")
 
 
+@pytest.mark.e2e
 def test_queries_use_the_backend_that_built_the_index(tmp_path):
     import rag
     from index import ingest
@@ -83,3 +88,36 @@ def test_queries_use_the_backend_that_built_the_index(tmp_path):
     assert assistant.settings.backend == "onnx-int8" and assistant.embedder.backend == "onnx-int8"
     answer = assistant.query("How many asylum applications does Mexico process a year?")
     assert not answer.abstained and "140,000" in answer.citations[0].quote
+
+
+def test_new_indexes_default_to_int8_and_torch_is_one_setting_away(tmp_path):
+    from rag.settings import Settings
+
+    assert Settings.load(environ={}).backend == "onnx-int8"
+    assert Settings.load(environ={"RAG_BACKEND": "torch"}).backend == "torch"
+    # Derived models go where the settings say: RAG_MODEL_CACHE, else XDG_CACHE_HOME/newsrag.
+    assert Settings.load(environ={"XDG_CACHE_HOME": str(tmp_path)}).model_cache == tmp_path / "newsrag"
+    assert Settings.load(environ={"XDG_CACHE_HOME": "/x", "RAG_MODEL_CACHE": str(tmp_path)}).model_cache == tmp_path
+
+
+@pytest.mark.e2e
+def test_an_existing_fp32_index_keeps_its_backend_under_the_int8_default(tmp_path):
+    import rag
+    from index import ingest
+    from rag.settings import Settings
+    from rag.store import read_manifest
+
+    default = Settings.load(environ={}, overrides={"index_dir": str(tmp_path)})
+    seeds = sorted((ROOT / "seeds").glob("*.txt"))
+    ingest(seeds[:1], default.replace(backend="torch"))  # an index built before int8 became the default
+    assert read_manifest(tmp_path)["backend"] == "torch"
+    # Adding to it with default settings embeds with fp32, as the rest of it is, rather than refusing or mixing.
+    report = ingest(seeds[1:2], default)
+    assert len(report.added) == 1 and read_manifest(tmp_path)["backend"] == "torch"
+    assistant = rag.open_assistant(default)
+    assert assistant.settings.backend == "torch" and assistant.embedder.backend == "torch"
+    answer = assistant.query("How many asylum applications does Mexico process a year?")
+    assert not answer.abstained and "140,000" in answer.citations[0].quote
+    # A rebuild is a new index: it takes the default.
+    ingest(seeds[:2], default, rebuild=True)
+    assert read_manifest(tmp_path)["backend"] == "onnx-int8"

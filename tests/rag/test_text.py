@@ -1,6 +1,5 @@
-"""rag.text.quoted and the two places that print quotes with it: Copy as Markdown and `rag ask`."""
+"""rag.text.quoted and `Answer.to_markdown`, which prints quotes with it (Copy as Markdown and `rag ask`)."""
 
-from rag.ask_cli import format_answer
 from rag.text import quoted
 from rag.types import Answer, Citation
 
@@ -22,12 +21,11 @@ def test_quotes_are_framed_once():
     assert quoted('He called it a "scapegoat" again.') == '“He called it a "scapegoat" again.”'
 
 
-def test_markdown_and_cli_never_double_the_marks():
-    for text in (_answer(SPOKEN).to_markdown(), format_answer(_answer(SPOKEN))):
-        assert "““" not in text and "””" not in text, text
-        assert SPOKEN in text
+def test_markdown_never_doubles_the_marks():
+    text = _answer(SPOKEN).to_markdown()
+    assert "““" not in text and "””" not in text, text
+    assert SPOKEN in text
     assert "“Plain words.”" in _answer("Plain words.").to_markdown()
-    assert "“Plain words.”" in format_answer(_answer("Plain words."))
 
 
 def test_stemming_from_many_threads_equals_stemming_in_one():

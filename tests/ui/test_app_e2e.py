@@ -71,7 +71,7 @@ def test_unrelated_question_abstains_visibly(client):
 
 
 def test_upload_then_ask_about_it(client, live_app, tmp_path):
-    article = tmp_path / "ferry.txt"
+    article = tmp_path / "ferry.markdown"  # a suffix the loader reads, so the chat takes it too
     article.write_text(
         "Port Ellery launches a solar-powered ferry\n\n"
         "The harbour town of Port Ellery launched its first solar-powered ferry on Tuesday.\n\n"
@@ -86,7 +86,7 @@ def test_upload_then_ask_about_it(client, live_app, tmp_path):
     assert "broken.json" in report  # the malformed file is listed with its reason
     assert not list((live_app.settings.index_dir / "uploads").rglob("broken.json"))  # and not kept
     assert "Port Ellery launches a solar-powered ferry" in library
-    new_id = next(a.id for a in stats(live_app.settings).articles if a.path and a.path.endswith("ferry.txt"))
+    new_id = next(a.id for a in stats(live_app.settings).articles if a.path and a.path.endswith("ferry.markdown"))
 
     bubble, _ = _ask(client, "How many passengers does the Sunbeam ferry carry?")
     sources = _sources(bubble)
