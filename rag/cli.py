@@ -6,6 +6,7 @@
     rag chat
     rag stats
     rag user add ada --role editor   # sign-in and API keys (rag user --help, rag key --help)
+    rag serve                   # the chat and the HTTP API on one port
     rag eval eval/gold/seeds.jsonl
 
 Every command takes `--index DIR` (or `RAG_INDEX_DIR`).
@@ -20,7 +21,7 @@ import sys
 from rag.settings import Settings, force_offline
 
 # Each module adds its own subcommands with `add_parsers(subparsers, common)`.
-COMMAND_MODULES = ("index.cli", "index.feed_cli", "rag.ask_cli", "eval.cli", "rag.accounts_cli")
+COMMAND_MODULES = ("index.cli", "index.feed_cli", "rag.ask_cli", "eval.cli", "rag.accounts_cli", "api.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
