@@ -83,7 +83,9 @@ class Gate:
 def allowed(action: str):
     """A route dependency: the Caller when they may `action` (a name in `ROLES`), else 401/403/429."""
 
-    def dependency(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Caller:
+    # async, so it runs on the event loop: its two SQLite look-ups take less than a hop to the thread pool would
+    async def dependency(request: Request,
+                         credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Caller:
         gate: Gate = request.app.state.gate
         caller = gate.identify(request, credentials)
         gate.spend(caller)

@@ -20,13 +20,13 @@ from dataclasses import asdict
 from typing import Iterator
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from rag.types import Answer, Filters
 
 from api.access import Caller, allowed
-from api.rest import LOPEZ, ASKING, librarian
+from api.rest import LOPEZ, answer_of, librarian
 from ui.app import Librarian
 
 router = APIRouter(prefix="/v1", tags=["OpenAI-compatible"])
@@ -71,25 +71,25 @@ def models(caller: Caller = Depends(allowed("ask"))) -> dict:
 @router.post("/chat/completions", summary="Answer the last user message, OpenAI style (streamed or not)",
              description="The message is the answer with [n] markers and a Markdown source list; the extra "
                          "field `citations` holds the structured citations (as in /api/v1/ask).")
-def chat_completions(body: ChatRequest, caller: Caller = Depends(allowed("ask")),
-                     lib: Librarian = Depends(librarian)):
+async def chat_completions(body: ChatRequest, caller: Caller = Depends(allowed("ask")),
+                           lib: Librarian = Depends(librarian)):
     if body.model != MODEL:
         raise HTTPException(404, f"the model {body.model!r} does not exist; use {MODEL!r}")
     turns = [(m.role, m.text()) for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user" or not turns[-1][1].strip():
         raise HTTPException(422, "messages: the last user or assistant message must be a non-empty user message")
     history = [{"role": role, "content": text} for role, text in turns[:-1]]
-    with ASKING:
-        answer = lib.ask(turns[-1][1].strip(), history, Filters(), top_k=body.top_k)
+    answer = await answer_of(lib, turns[-1][1].strip(), history, Filters(), top_k=body.top_k)
     content = answer.error or answer.to_markdown()
     citations = [asdict(c) for c in answer.citations]
     reply_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
     if body.stream:
         return StreamingResponse(_events(reply_id, created, content, citations), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache"})
-    return {"id": reply_id, "object": "chat.completion", "created": created, "model": MODEL,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-            "citations": citations, "newsrag": _about(answer)}
+    return JSONResponse({"id": reply_id, "object": "chat.completion", "created": created, "model": MODEL,
+                         "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                                      "finish_reason": "stop"}],
+                         "citations": citations, "newsrag": _about(answer)})
 
 
 def _events(reply_id: str, created: int, content: str, citations: list[dict]) -> Iterator[str]:
