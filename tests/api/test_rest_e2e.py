@@ -145,3 +145,32 @@ def test_no_key_or_password_in_clear_in_the_log_or_the_databases(signed_in_serve
     assert b"GET /api/v1/stats" in logged  # the log does record requests
     for secret in [*server.keys.values(), *server.passwords.values()]:
         assert secret.encode() not in stored and secret.encode() not in logged
+
+
+def test_an_editor_adds_a_web_page_by_url(signed_in_server):
+    from tests.index.site import Page, article_html, serving
+
+    story = ["The Marrow Island ferry pier reopened on Tuesday after a winter of repairs.",
+             "The harbour master, Odile Brand, said boats would call there twice a day."]
+    with serving() as site, _client(signed_in_server, "editor") as http:
+        site.routes["/2026/pier"] = Page(article_html("Marrow Island pier reopens", story, site="The Island Courier"))
+        added = http.post("/api/v1/articles", data={"urls": [site.url("/2026/pier"), site.url("/2026/missing")]})
+        body = added.json()
+        assert added.status_code == 200 and len(body["added"]) == 1, body
+        assert body["problems"] == [{"input": site.url("/2026/missing"), "reason": "HTTP 404 Not Found"}]
+        answer = http.post("/api/v1/ask", json={"question": "Who is the Marrow Island harbour master?"}).json()
+        assert any(c["article_id"] == body["added"][0] for c in answer["citations"])
+        assert http.delete(f"/api/v1/articles/{body['added'][0]}").status_code == 200
+
+
+def test_a_chunked_body_past_the_cap_is_refused(signed_in_server):
+    before = _library(signed_in_server)
+
+    def chunks():  # no Content-Length: the cap counts the bytes as they come
+        yield b'{"question": "' + b"x" * 600_000
+        yield b"y" * 600_000 + b'"}'
+
+    with _client(signed_in_server, "editor") as http:
+        got = http.post("/api/v1/ask", content=chunks(), headers={"Content-Type": "application/json"})
+    assert got.status_code == 413 and "larger than" in got.json()["error"]["message"]
+    assert _library(signed_in_server) == before
