@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.accounts import Accounts
 from rag.settings import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -106,6 +107,9 @@ def test_an_editor_uploads_asks_removes_and_sees_only_their_conversations(browse
     page.locator("#nr-delete-conv").click()
     page.wait_for_function("!document.querySelector('#nr-conversations').innerText.includes('Glenmoor')")
 
+    log = [(e.actor, e.action) for e in Accounts(signed_in_server.settings.index_dir).audit_log()]
+    assert ("editor", "article add") in log and ("editor", "article remove") in log
+
 
 def test_sign_out_returns_to_the_sign_in_page(browser, signed_in_server):
     page = _sign_in(browser, signed_in_server, "admin")
@@ -116,3 +120,5 @@ def test_sign_out_returns_to_the_sign_in_page(browser, signed_in_server):
     page.locator("input[type=password]").wait_for()
     assert page.locator("#nr-question").count() == 0
     _shot(page, "signed-out")
+    logged = signed_in_server.log.read_text()
+    assert "POST /login" in logged and not any(p in logged for p in signed_in_server.passwords.values())
