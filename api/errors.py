@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 # The "type" of each status, as OpenAI names them.
-TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_denied", 404: "not_found",
+TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_denied", 404: "not_found", 409: "conflict",
          413: "request_too_large", 422: "invalid_request_error", 429: "rate_limit_exceeded"}
 
 

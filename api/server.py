@@ -28,7 +28,7 @@ from rag.accounts import Accounts
 from rag.settings import Settings
 from ui.app import MAX_FILE_MB, Librarian, build_app, page_options
 
-from api import errors, openai_compat, rest
+from api import errors, openai_compat, rest, users
 from api.access import Gate
 from api.body_limit import BodyLimit
 
@@ -39,8 +39,8 @@ DESCRIPTION = """Ask your news articles; every answer sentence cites the sentenc
 
 Send an API key (`rag key create NAME`) as `Authorization: Bearer <key>`. Roles: **reader** asks (`/api/v1/ask`,
 `/api/v1/articles` GET, `/api/v1/stats`, `/v1/*`); **editor** also adds and removes articles; **admin** also
-manages users (from the command line: `rag user`). Refusals are `{"error": {"message", "type", "code"}}` with
-401, 403, 404, 413, 422 or 429 (with `Retry-After`).
+manages users and their keys (`/api/v1/users`, or `rag user` and `rag key` on the machine). Refusals are `{"error": {"message", "type", "code"}}` with
+401, 403, 404, 409, 413, 422 or 429 (with `Retry-After`).
 """
 
 
@@ -64,6 +64,7 @@ def build_server(settings: Settings, *, no_auth: bool = False, accounts: Account
     app.state.librarian = librarian = Librarian(settings, audit=accounts.record)
     app.include_router(rest.router)
     app.include_router(openai_compat.router)
+    app.include_router(users.router)
     sign_in = not no_auth and accounts.has_users()
     chat = build_app(settings, librarian, accounts if sign_in else None)
 

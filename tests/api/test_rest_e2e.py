@@ -131,7 +131,8 @@ def test_the_openapi_document_is_valid_and_documents_every_route(signed_in_serve
     spec = httpx.get(signed_in_server.url + "openapi.json").json()
     validate(spec)
     assert {"/api/v1/ask", "/api/v1/articles", "/api/v1/articles/{article_id}", "/api/v1/stats",
-            "/v1/chat/completions", "/v1/models"} <= set(spec["paths"])
+            "/v1/chat/completions", "/v1/models", "/api/v1/users", "/api/v1/users/{name}",
+            "/api/v1/users/{name}/keys"} <= set(spec["paths"])
     assert spec["components"]["schemas"]["AskRequest"]["examples"][0]["question"] == LOPEZ
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
     docs = httpx.get(signed_in_server.url + "docs")
