@@ -4,7 +4,8 @@
     def ask(caller: Caller = Depends(allowed("ask"))): ...
 
 A route's dependency `allowed(action)` answers 401 (no or unknown key), 403 (the role may not) or 429 (with
-Retry-After) before the route runs, so a refused request changes nothing. While the library has no users
+Retry-After) before the route runs, so a refused request changes nothing. The chat's sign-in goes through
+`Gate.check_password`: a limited number of attempts per user name, one scrypt check at a time. While the library has no users
 (or the server runs with `--no-auth`) every caller may do everything, limited per client address.
 The limits use the `limits` package's moving window, in memory: one server process holds them.
 """
@@ -12,6 +13,7 @@ The limits use the `limits` package's moving window, in memory: one server proce
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -49,6 +51,8 @@ class Gate:
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
         self._per_key = parse(settings.api_key_rate)
         self._per_user = parse(settings.api_user_rate)
+        self._per_login = parse(settings.login_rate)
+        self._one_check_at_a_time = threading.Lock()  # a password check holds 128 MB (scrypt): never several
 
     def is_open(self) -> bool:
         """True while anyone may call without a key: `--no-auth`, or no users yet (then loopback only)."""
@@ -66,6 +70,13 @@ class Gate:
             raise HTTPException(401, "that API key is not valid (revoked, or its user removed)",
                                 {"WWW-Authenticate": "Bearer"})
         return Caller(user.name, user.role, f"key {key_digest(credentials.credentials)}")
+
+    def check_password(self, name: str, password: str) -> bool:
+        """The chat's sign-in: whether `password` is `name`'s, within `login_rate` attempts per name."""
+        if not self._limiter.hit(self._per_login, f"login {name}"):
+            return False
+        with self._one_check_at_a_time:
+            return self.accounts.check_password(name, password) is not None
 
     def spend(self, caller: Caller) -> None:
         """Count one request of `caller`; 429 with Retry-After when a limit is reached."""

@@ -70,7 +70,7 @@ def build_server(settings: Settings, *, no_auth: bool = False, accounts: Account
 
     async def check_password(name: str, password: str) -> bool:
         # scrypt takes 0.6 s of one core: off the event loop, so other requests go on meanwhile
-        return await anyio.to_thread.run_sync(lambda: accounts.check_password(name, password) is not None)
+        return await anyio.to_thread.run_sync(app.state.gate.check_password, name, password)
 
     return gr.mount_gradio_app(app, chat, path="/", auth=check_password if sign_in else None,
                                auth_message="Sign in to ask your news articles." if sign_in else None,

@@ -37,3 +37,16 @@ def test_nothing_of_the_chat_without_signing_in(signed_in_server):
         from gradio_client import Client
 
         Client(signed_in_server.url, auth=("reader", "wrong password"), verbose=False)
+
+
+def test_sign_in_attempts_are_limited_per_user_name(signed_in_server):
+    server = signed_in_server
+
+    def sign_in(password: str) -> int:
+        return httpx.post(server.url + "login", data={"username": "limited", "password": password},
+                          timeout=60).status_code
+
+    assert [sign_in("wrong password") for _ in range(10)] == [400] * 10  # login_rate: 10 a minute
+    assert sign_in(server.passwords["limited"]) == 400  # past the limit even the right one is refused
+    assert httpx.post(server.url + "login", timeout=60, data={
+        "username": "reader", "password": server.passwords["reader"]}).status_code == 200  # another name is not
