@@ -6,6 +6,8 @@
     rag chat                    # in the terminal
     rag ui                      # in the browser (also `python -m ui`)
     rag stats
+    rag user add ada --role editor   # sign-in and API keys (rag user --help, rag key --help)
+    rag serve                   # the chat and the HTTP API on one port
     rag eval eval/gold/seeds.jsonl
     rag bench --only query
 
@@ -49,6 +51,9 @@ COMMANDS = (
     Command("ask", "rag.ask_cli:define_ask"),
     Command("chat", "rag.ask_cli:define_chat"),
     Command("ui", "ui.cli:define_ui"),
+    Command("serve", "ui.cli:define_ui"),  # the same server: the chat and the HTTP API
+    Command("user", "rag.accounts_cli:define_user", common=False),
+    Command("key", "rag.accounts_cli:define_key", common=False),
     Command("eval", "eval.cli:define_eval"),
     Command("bench", "bench.run:define_bench", common=False),
 )

@@ -72,6 +72,12 @@ class Settings:
     llm_timeout: float = 30.0
     host: str = "127.0.0.1"
     port: int = 7860
+    # The HTTP API's rate limits (`limits` notation, e.g. "60/minute"), per API key and per user (all their keys);
+    # a question keeps both cores busy for about 0.1 s, so one a second per key leaves the machine to the others.
+    api_key_rate: str = "60/minute"
+    api_user_rate: str = "120/minute"
+    # The chat's sign-in attempts per user name; past it even the right password is refused until the window moves.
+    login_rate: str = "10/minute"
     # Fetching web pages and feeds (index/web.py): a polite client.
     user_agent: str = "newsrag/0.1 (offline news question answering; fetches pages its user adds)"
     fetch_timeout: float = 15.0  # seconds to connect, and between bytes received

@@ -267,6 +267,15 @@ def chroma_collection(settings: Settings, *, create: bool):
         ) from None
 
 
+def open_sqlite(path: Path, timeout: float) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), rows by name, WAL, foreign keys on."""
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    return db
+
+
 class Library:
     """Connections to one index folder's SQLite library; one connection per thread.
 
@@ -297,10 +306,7 @@ class Library:
     def connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA foreign_keys=ON")
+            db = open_sqlite(self.path, timeout=60)
             db.execute("PRAGMA synchronous=NORMAL")
             # The keyword index's vocabulary (term -> number of chunks), for the retriever's term choice;
             # in `temp`, so opening an index never writes to it.

@@ -80,3 +80,46 @@ def chroma_server(tmp_path_factory) -> Iterator[ChromaServer]:
            "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]]
     with running(cmd, ready_url=url + "/api/v2/heartbeat", log_path=log, timeout=60, cwd=work, env=env):
         yield ChromaServer(url, work / "data", log)
+
+
+@dataclass(frozen=True)
+class SignedInServer:
+    """`rag serve` on a copy of the seeds index with users: `keys[name]` is each user's API key,
+    `passwords[name]` their password; users "reader", "editor", "admin", and "limited" (a reader whose
+    key the rate-limit test spends)."""
+
+    url: str
+    settings: "Settings"
+    log: Path
+    keys: dict
+    passwords: dict
+
+
+SERVER_RATE = "30/minute"  # per key: the tests' own requests stay below it, the rate-limit test goes past it
+
+
+@pytest.fixture(scope="session")
+def signed_in_server(seeds_index, tmp_path_factory) -> Iterator[SignedInServer]:
+    """The one server of the API and sign-in tests, stopped at the end of the session."""
+    import shutil
+
+    from rag.accounts import Accounts
+
+    work = tmp_path_factory.mktemp("signed-in-server")
+    index_copy = work / "index"
+    shutil.copytree(seeds_index.index_dir, index_copy, ignore=shutil.ignore_patterns("ingest.lock"))
+    settings = seeds_index.replace(index_dir=index_copy, port=free_port())
+    accounts = Accounts(index_copy)
+    roles = {"reader": "reader", "editor": "editor", "admin": "admin", "limited": "reader"}
+    passwords = {name: f"pw-{name}-{os.urandom(6).hex()}" for name in roles}
+    for name, role in roles.items():
+        accounts.add_user(name, role, passwords[name], actor="test")
+    keys = {name: accounts.create_key(name, actor="test") for name in roles}
+    log = work / "server.log"
+    env = dict(os.environ, RAG_COLLECTION=settings.collection, RAG_MODEL=settings.model,
+               RAG_BACKEND=settings.backend, RAG_API_KEY_RATE=SERVER_RATE, RAG_API_USER_RATE="1000/minute")
+    env.pop("RAG_INDEX_DIR", None)
+    url = f"http://127.0.0.1:{settings.port}/"
+    cmd = [sys.executable, "-m", "rag.cli", "serve", "--port", str(settings.port), "--index", str(index_copy)]
+    with running(cmd, ready_url=url + "openapi.json", log_path=log, timeout=180, cwd=ROOT, env=env):
+        yield SignedInServer(url, settings, log, keys, passwords)

@@ -14,6 +14,7 @@ from rag.settings import REPO_ROOT, Settings
 from tests.servers import free_port, running
 
 STARTUP_SECONDS = 180
+CHROMIUM = "/usr/bin/chromium"
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,18 @@ def live_app(seeds_index: Settings, tmp_path_factory) -> LiveApp:
     cmd = [sys.executable, "-m", "ui", "--port", str(settings.port), "--index", str(index_copy)]
     with running(cmd, ready_url=url + "config", log_path=log, timeout=STARTUP_SECONDS, cwd=REPO_ROOT, env=env):
         yield LiveApp(url, settings, log)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright, headless, kept off the network but loopback."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--proxy-server=127.0.0.1:9"])  # Chromium's own calls home go nowhere; loopback still loads
+        yield b
+        b.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.index.site import Page as SitePage, article_html, serving
-from tests.ui.test_browser_e2e import ANSWER_TIMEOUT_MS, OUT, Page, browser  # noqa: F401 (the fixture)
+from tests.ui.test_browser_e2e import ANSWER_TIMEOUT_MS, OUT, Page
 
 pytestmark = pytest.mark.e2e
 

@@ -20,25 +20,12 @@ pytestmark = pytest.mark.e2e
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = "/usr/bin/chromium"
 OUT = REPO_ROOT / "test-output" / "ui"
 LOPEZ = "What did López Obrador say about fentanyl?"
 QUOTE = "denied fentanyl is made in Mexico"
 HOSTILE_TITLE = "Harbour council <script>alert(1)</script> approves new pier"
 HOSTILE_BODY = "The council met on Monday <img src=x onerror=alert(1)> and approved the Wexcombe pier plan."
 ANSWER_TIMEOUT_MS = 120_000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/test.sh does)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-            "--proxy-server=127.0.0.1:9"])  # Chromium's own calls home go nowhere; loopback still loads
-        yield b
-        b.close()
 
 
 class Page:

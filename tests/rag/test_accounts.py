@@ -1,0 +1,104 @@
+"""Accounts: roles, salted password hashes, keys shown once and stored hashed, conversations by owner only,
+the audit log; and the `rag user` / `rag key` commands."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from rag.accounts import AccountError, Accounts
+from rag.settings import REPO_ROOT
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture()
+def accounts(tmp_path) -> Accounts:
+    return Accounts(tmp_path)
+
+
+def _all_text(path) -> str:
+    """Every value of every table of the SQLite file at `path`, as one string."""
+    db = sqlite3.connect(path)
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return "\n".join(str(v) for t in tables for row in db.execute(f"SELECT * FROM {t}") for v in row)
+
+
+def test_roles_passwords_and_keys(accounts):
+    assert not accounts.has_users()
+    accounts.add_user("ada", "editor", PASSWORD, actor="root")
+    accounts.add_user("bo", "reader", "another secret", actor="root")
+    assert accounts.has_users()
+    assert [(u.name, u.role) for u in accounts.users()] == [("ada", "editor"), ("bo", "reader")]
+    assert accounts.check_password("ada", PASSWORD).role == "editor"
+    assert accounts.check_password("ada", "wrong password") is None
+    assert accounts.check_password("nobody", PASSWORD) is None
+    key = accounts.create_key("bo", actor="root")
+    assert key.startswith("nrk_") and len(key) > 40
+    bo = accounts.user_for_key(key)
+    assert bo.name == "bo" and bo.can("ask") and not bo.can("add") and not bo.can("remove")
+    assert accounts.user("ada").can("remove") and not accounts.user("ada").can("manage users")
+    assert accounts.user_for_key(key + "x") is None
+    stored = _all_text(accounts.path)
+    assert key not in stored and PASSWORD not in stored and "another secret" not in stored
+    assert stored.count("scrypt$") == 2
+
+
+def test_bad_input_is_one_line_and_changes_nothing(accounts):
+    accounts.add_user("ada", "admin", PASSWORD, actor="root")
+    for args, said in [(("ada", "reader", PASSWORD), "already a user"), (("eve", "owner", PASSWORD), "role must be"),
+                       (("eve", "reader", "short"), "at least 8"), (("e ve", "reader", PASSWORD), "user name")]:
+        with pytest.raises(AccountError, match=said):
+            accounts.add_user(*args, actor="root")
+    with pytest.raises(AccountError, match="no user"):
+        accounts.create_key("eve", actor="root")
+    assert [u.name for u in accounts.users()] == ["ada"]
+
+
+def test_conversations_belong_to_their_owner(accounts):
+    accounts.add_user("ada", "reader", PASSWORD, actor="root")
+    accounts.add_user("bo", "reader", PASSWORD, actor="root")
+    cid = accounts.save_conversation("ada", None, "Fentanyl", [{"role": "user", "content": "q"}])
+    assert [c.id for c in accounts.conversations("ada")] == [cid] and accounts.conversations("bo") == []
+    assert accounts.conversation("bo", cid) is None and not accounts.delete_conversation("bo", cid)
+    # bo saving "into" ada's id gets a conversation of his own; ada's is untouched
+    other = accounts.save_conversation("bo", cid, "Mine", [])
+    assert other != cid and accounts.conversation("ada", cid) == [{"role": "user", "content": "q"}]
+    assert accounts.save_conversation("ada", cid, "Fentanyl", [{"role": "user", "content": "q2"}]) == cid
+    assert accounts.conversation("ada", cid) == [{"role": "user", "content": "q2"}]
+    assert accounts.delete_conversation("ada", cid) and accounts.conversations("ada") == []
+    accounts.remove_user("bo", actor="root")
+    assert accounts.conversation("bo", other) is None
+
+
+def test_audit_log_names_who(accounts):
+    accounts.add_user("ada", "admin", PASSWORD, actor="root")
+    accounts.create_key("ada", actor="root")
+    accounts.record("ada", "article remove", "abc123")
+    accounts.remove_user("ada", actor="root")
+    assert [(e.actor, e.action) for e in accounts.audit_log()] == [
+        ("root", "user add"), ("root", "key create"), ("ada", "article remove"), ("root", "user remove")]
+
+
+def _rag(tmp_path, *args, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args, "--index", str(tmp_path)], input=stdin,
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_user_and_key_commands(tmp_path):
+    out = _rag(tmp_path, "user", "add", "ada", "--role", "editor", "--password-stdin", stdin=PASSWORD + "\n")
+    assert out.returncode == 0 and "added ada (editor)" in out.stdout
+    out = _rag(tmp_path, "user", "add", "ada", "--role", "editor", "--password-stdin", stdin=PASSWORD + "\n")
+    assert out.returncode == 1 and out.stderr.strip() == "error: there is already a user 'ada'"
+    out = _rag(tmp_path, "user", "add", "bo", "--role", "reader")  # no terminal, no --password-stdin
+    assert out.returncode == 1 and "--password-stdin" in out.stderr and "Traceback" not in out.stderr
+    key = _rag(tmp_path, "key", "create", "ada")
+    assert key.returncode == 0 and key.stdout.strip().startswith("nrk_")
+    assert Accounts(tmp_path).user_for_key(key.stdout.strip()).name == "ada"
+    assert _rag(tmp_path, "user", "list").stdout == "ada\teditor\n"
+    assert _rag(tmp_path, "user", "remove", "ada").returncode == 0
+    assert _rag(tmp_path, "user", "remove", "ada").returncode == 1
+    assert key.stdout.strip() not in _all_text(tmp_path / "accounts.sqlite")
