@@ -21,9 +21,9 @@ import time
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from rag import answer_type
 from rag.answerability import GateWeights, Signals, probability
@@ -34,14 +34,14 @@ from rag.followup import resolve
 from rag.language import NOT_ENGLISH, looks_english
 from rag.library_summary import LibrarySummary, describe_library
 from rag.query_args import argument_error
-from rag.question_dates import EVENT_POOL, TimeScope, newest_relevant, time_scope
+from rag.question_dates import EVENT_POOL, RECENCY_STEPS, RELEVANT_SHARE, TimeScope, newest_relevant, time_scope
 from rag.retrieve import HybridRetriever, RankedPassage, RetrievalConfig
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
 from rag.store import (IndexMismatchError, IndexNotFoundError, Library, check_manifest, chroma_collection, chunk_dates,
-                       count_articles, dating, expected_manifest, in_keyword_index, load_articles, read_manifest,
+                       count_articles, dating, expected_manifest, last_chunk_rowid, in_keyword_index, load_articles, read_manifest,
                        with_index_backend)
-from rag.text import content_words, fast_fold, stems
+from rag.text import content_words, fast_fold, porter_stems
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Article, Filters
 
 log = logging.getLogger(__name__)
@@ -259,10 +259,8 @@ class Assistant:
             if not passages:
                 return Findings(question, timings, why_not_found=f"No article found covers {' or '.join(years)}.")
         if newest_first:
-            # "the latest on X": the answer comes from the newest of the articles ranked best for X.
-            newest = newest_relevant(passages, {aid: a.date for aid, a in articles.items()}, stems, question)
-            if newest:
-                passages = [p for p in passages if p.article_id == newest]
+            # "the latest on X": the answer comes from the newest article about X.
+            passages, articles = self._newest_about(question, vector, filters, passages, articles)
         # Who speaks matters only to "what did X say" and "who said '...'" questions; attributing
         # every sentence of eight articles is a third of the selection time on the others.
         attributed = intent is not None or quoted_claim(question) is not None
@@ -279,6 +277,44 @@ class Assistant:
             return Findings(question, timings, why_not_found="")
         return Findings(question, timings, selection, measure(question, selection, names, best, articles), articles,
                         named=hits.named)
+
+    def _newest_about(self, question: str, vector, filters: Filters | None, passages: list[RankedPassage],
+                      articles: dict[str, Article]) -> tuple[list[RankedPassage], dict[str, Article]]:
+        """The passages of the newest article about the question: the newest among the best-ranked ones
+        (`newest_relevant`), then, up to `RECENCY_STEPS` times, the newest among the best-ranked of the articles
+        published after it, while one of those is about the question: the best-ranked 20 of a busy story
+        seldom hold its newest report."""
+        about = self._about(question)
+        newest = newest_relevant(passages, {aid: a.date for aid, a in articles.items()}, about)
+        for _ in range(RECENCY_STEPS):
+            day = ISO_DAY.match(articles[newest].date or "") if newest else None
+            if day is None:
+                break
+            after = date.fromisoformat(day.group(0)) + timedelta(days=1)
+            if filters and filters.date_to and after > filters.date_to:
+                break
+            later = replace(filters or Filters(), date_from=max(after, (filters and filters.date_from) or after),
+                            undated=False)
+            found, _ = self.retriever.retrieve(question, vector, later, keyword=self.retriever.keyword_hits(question, later))
+            found_articles = load_articles(self.library.connect(), list(dict.fromkeys(p.article_id for p in found)))
+            newer = newest_relevant(found, {aid: a.date for aid, a in found_articles.items()}, about)
+            if newer is None:
+                break
+            newest, passages, articles = newer, found, found_articles
+        if newest is None:
+            return passages, articles
+        return [p for p in passages if p.article_id == newest], articles
+
+    def _about(self, question: str) -> Callable[[str], bool]:
+        """Whether a text is about `question`: it holds `RELEVANT_SHARE` of the weight of the question's words,
+        each weighted by its rarity in the library (log of chunks per chunk holding it), so "coach" alone does not
+        make a text about "who will coach the Wallabies"."""
+        words = set(porter_stems(content_words(question)))
+        chunks = max(last_chunk_rowid(self.library.connect()), 1)
+        counts = self.retriever.chunk_counts(list(words))
+        weight = {w: math.log(1 + chunks / (1 + counts.get(w, 0))) for w in words}
+        needed = RELEVANT_SHARE * sum(weight.values())
+        return lambda text: bool(words) and sum(weight[w] for w in words & set(porter_stems(content_words(text)))) >= needed
 
     def _similarity(self, question_vector):
         """Cosines of texts to the question (or to another text), for evidence selection by meaning."""

@@ -151,7 +151,7 @@ class HybridRetriever:
         if len(words) <= MIN_TERMS:
             return words
         stems = porter_stems(words)
-        df = self._chunk_counts(stems)
+        df = self.chunk_counts(stems)
         kept, postings = set(), 0
         for i in sorted(range(len(words)), key=lambda i: df.get(stems[i], 0)):
             postings += df.get(stems[i], 0)
@@ -160,7 +160,7 @@ class HybridRetriever:
             kept.add(i)
         return [w for i, w in enumerate(words) if i in kept]
 
-    def _chunk_counts(self, stems: list[str]) -> dict[str, int]:
+    def chunk_counts(self, stems: list[str]) -> dict[str, int]:
         """How many chunks hold each stem, from FTS5's own vocabulary (nothing loaded whole)."""
         generation = last_chunk_rowid(self.db)
         if generation != self._df_generation or len(self._df) > MAX_CACHED_STEMS:
@@ -264,7 +264,7 @@ class HybridRetriever:
             return CandidatePool([], [], {}, keyword.named, best_similarity)
         stems = set(porter_stems(content_words(question)))
         total = last_chunk_rowid(self.db) or 1
-        counts = self._chunk_counts(list(stems))
+        counts = self.chunk_counts(list(stems))
         weights = {t: math.log(1 + total / (1 + counts.get(t, 0))) for t in stems}
         spans = sentence_spans(self.db, [(p.chunk_id, p.article_id, p.start, p.end) for p in passages])
         best = best_sentences(weights, [(p.chunk_id, sentence_stems(p.chunk_id, p.text, spans[p.chunk_id]))
