@@ -240,6 +240,13 @@ _NOT_EVENT = re.compile(r"\b(?:reports?|reporting|articles?|stor(?:y|ies)|covera
                         r"published|news|interviews?)\b", re.IGNORECASE)
 _RELATION = {"before": "before", "prior to": "before", "ahead of": "before", "after": "after", "following": "after",
              "since": "since"}
+# "an article discussing the latest developments", "articles on the recent updates": what a report is about,
+# not a wish for the newest one.
+_DESCRIBED = re.compile(r"\b(?:on|about|discussing|regarding|covering|describing|detailing)\s+(?:the\s+)?$", re.IGNORECASE)
+# "before the conclusion of the upcoming weekend": a time, not an event
+_NOT_EVENT_TIME = re.compile(r"\b(?:conclusion|end|start|beginning|upcoming|next|coming|this|week|weekend|month|year)\b",
+                             re.IGNORECASE)
+_DAY_ALONE = re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b", re.IGNORECASE)  # "December 5": a report's day
 _NEWEST_LEAD = re.compile(r"^(?:what'?s|whats)\s+", re.IGNORECASE)
 # How many of the best-ranked articles the newest is taken from: the newest of a wider pool is more often an
 # article about something else that shares a word.
@@ -273,10 +280,13 @@ def time_scope(question: str, today: date, newest_article: date | None = None, p
     for name in publishers:
         masked = re.sub(re.escape(name), lambda m: " " * len(m.group(0)), masked, flags=re.IGNORECASE)
     found = _NEWEST.search(masked)
+    if found and (len(publishers) >= 2 or _DESCRIBED.search(masked[:found.start()])):
+        found = None  # several reports, or what one report is about
     phrase = _NEWEST_LEAD.sub("", found.group(0)).strip(" ?.!") if found else ""
     start = end = None
     words: list[tuple[int, str]] = []
     cut = [found.span()] if found else []
+    spans: list[tuple[str, tuple[int, int]]] = []  # (which end each range phrase bounds, where it is)
     if len(publishers) < 2:
         reference = newest_article or today
         taken: list[tuple[int, int]] = []
@@ -290,18 +300,33 @@ def time_scope(question: str, today: date, newest_article: date | None = None, p
                 taken.append(m.span())
                 words.append((m.start(), m.group(0).strip()))
                 cut.append(m.span())
+                spans.append(("from" if span[1] is None else "to" if span[0] is None else "range", m.span()))
                 # Several phrases narrow each other: "after October 4, 2023, and before November 1, 2023".
                 start = max((d for d in (start, span[0]) if d), default=None)
                 end = min((d for d in (end, span[1]) if d), default=None)
         if not words:
             event = _EVENT.search(masked)
-            if event and not _NOT_EVENT.search(event.group("event")):
+            if event and not _NOT_EVENT.search(event.group("event")) and not _NOT_EVENT_TIME.search(event.group("event")):
                 # The event's words stay in the question: they are often what it is about.
                 return TimeScope(newest=found is not None, rest=_without(question, cut),
                                  phrase=", ".join(([phrase] if phrase else []) + [event.group(0).strip()]),
                                  event=event.group("event"), relation=_RELATION[event.group("relation").lower()])
+    if _several_reports(masked, spans):
+        start = end = None
+        words, cut = [], [found.span()] if found else []
     phrase = ", ".join(([phrase] if phrase else []) + [w for _, w in sorted(words)])
     return TimeScope(start, end, found is not None, phrase, _without(question, cut))
+
+
+def _several_reports(question: str, spans: list[tuple[str, tuple[int, int]]]) -> bool:
+    """Whether the dates a question names belong to several reports rather than to the whole question: two
+    phrases bounding the same end ("the report before October 2 ... the report before October 7"), or a report's
+    own day beside a range ("reported before October 1 ... the report on December 5")."""
+    ends = [kind for kind, _ in spans]
+    if len(ends) != len(set(ends)):
+        return True
+    outside = "".join(" " if any(s <= k < e for _, (s, e) in spans) else ch for k, ch in enumerate(question))
+    return bool(spans) and _DAY_ALONE.search(outside) is not None
 
 
 def _without(question: str, spans: list[tuple[int, int]]) -> str:

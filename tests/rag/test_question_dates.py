@@ -44,6 +44,14 @@ def test_periods_resolve_to_publication_ranges(question, start, end):
     "after Augusta National's decision",
     "What did the minister say?",
     "Does the article reflect on Kirk Cousins' performance in last week's game?",  # the game's week, not the news'
+    # several reports, each dated: "before" twice, or a report's own day beside a range
+    "Between the TechCrunch report before October 2, 2023, and the TechCrunch report before October 7, 2023, "
+    "was there consistency?",
+    "Has the focus reported by TechCrunch before October 1, 2023, remained consistent with the report on December 5?",
+    # what an article is about, not the newest report
+    "Considering the article discussing the latest developments in the office market, which company is named?",
+    "Considering the articles on the recent updates in the music industry, which artist is featured?",
+    "Who is expected to choose a team before the conclusion of the upcoming weekend?",  # a time, not an event
 ])
 def test_words_that_are_not_a_time_scope(question):
     assert time_scope(question, today=TODAY, newest_article=NEWEST).is_empty()
