@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from index import IngestBusyError, remove, stats
 from index.load import FORMATS
@@ -54,6 +55,7 @@ def run_index(args, settings: Settings) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(report.summary())
+    _audit(settings, "article add", report.added + report.updated)
     if report.updated:
         where = {a.id: a.path for a in stats(settings).articles}
         for article_id in report.updated:
@@ -65,10 +67,25 @@ def run_index(args, settings: Settings) -> int:
 
 def run_remove(args, settings: Settings) -> int:
     if remove(args.article_id, settings):
+        _audit(settings, "article remove", [args.article_id])
         print(f"removed {args.article_id}")
         return 0
     print(f"error: no article {args.article_id!r} in {settings.index_dir}", file=sys.stderr)
     return 1
+
+
+def _audit(settings: Settings, action: str, article_ids: list[str]) -> None:
+    """Log who added or removed articles from the command line (the chat and the API log theirs), in the
+    library's accounts (`rag.accounts`), once the library has any."""
+    from rag.accounts import Accounts
+    from rag.accounts_cli import local_actor
+
+    if not article_ids or not (Path(settings.index_dir) / "accounts.sqlite").is_file():
+        return
+    accounts = Accounts(settings.index_dir)
+    if accounts.users():
+        for article_id in article_ids:
+            accounts.record(local_actor(), action, article_id)
 
 
 def run_stats(args, settings: Settings) -> int:

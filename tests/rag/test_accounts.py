@@ -102,3 +102,18 @@ def test_user_and_key_commands(tmp_path):
     assert _rag(tmp_path, "user", "remove", "ada").returncode == 0
     assert _rag(tmp_path, "user", "remove", "ada").returncode == 1
     assert key.stdout.strip() not in _all_text(tmp_path / "accounts.sqlite")
+
+
+@pytest.mark.e2e
+def test_command_line_adds_and_removes_are_in_the_audit_log(tmp_path):
+    """The chat and the API log who added or removed an article; so does the command line, once there are users."""
+    index = tmp_path / "idx"
+    story = tmp_path / "story.txt"
+    story.write_text("Harbour council approves pier\n\nThe Wexcombe council approved the new pier on Monday. "
+                     "Work begins in spring, the mayor said.", encoding="utf-8")
+    assert _rag(index, "user", "add", "ada", "--role", "admin", "--password-stdin", stdin=PASSWORD + "\n").returncode == 0
+    assert _rag(index, "index", str(story)).returncode == 0
+    added = [e for e in Accounts(index).audit_log() if e.action == "article add"]
+    assert len(added) == 1 and added[0].actor.endswith("(command line)")
+    assert _rag(index, "remove", added[0].target).returncode == 0
+    assert [e.target for e in Accounts(index).audit_log() if e.action == "article remove"] == [added[0].target]
