@@ -255,7 +255,9 @@ class HybridRetriever:
             # BM25 found committed chunks the collection has no vector for (Chroma answers whatever is nearest,
             # so it returns nothing only when it holds nothing within the filters): the vectors are lost
             # (`rag.vector_check`). The passages are embedded here, so the similarity the answer gate and the
-            # ordering weigh still means what it does with vectors.
+            # ordering weigh still means what it does with vectors. Seeds gold set with every vector deleted:
+            # 54 of 58 answers cite what they cite with vectors (50 of 58 with BM25 alone), 46 answered either way
+            # (bench/lost_vectors.py).
             cosines = self.embed([p.text for p in passages]) @ vector
             passages = [replace(p, dense=float(c)) for p, c in zip(passages, cosines)]
             best = float(max(cosines))
