@@ -161,7 +161,8 @@ class Assistant:
             log.warning("%s", self.vector_gap.line())
         self.retriever = HybridRetriever(collection, self.library,
                                          retrieval or RetrievalConfig(candidates=settings.candidates),
-                                         embed=lambda texts: self.embedder.encode(list(texts), threads=1))
+                                         embed=lambda texts: self.embedder.encode(list(texts), threads=1),
+                                         reopen=lambda: chroma_collection(settings, create=False, lost_ok=True))
         self.gate = gate or GateWeights()
         self._keyword_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword")
         self._writer = None
@@ -234,8 +235,6 @@ class Assistant:
         """
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        if self.retriever.collection is None:  # lost at open: back once `rag index --repair` has written it again
-            self.retriever.collection = chroma_collection(self.settings, create=False, lost_ok=True)
         intent = parse_question(question)
         names = question_names(question, intent)
         missing = self._unknown_name(names)

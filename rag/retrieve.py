@@ -117,13 +117,17 @@ class HybridRetriever:
         passages = retriever.retrieve("fentanyl made in Mexico", vector, filters=None)
     """
 
-    def __init__(self, collection, library, config: RetrievalConfig, embed: Callable[[list[str]], Any] | None = None):
+    def __init__(self, collection, library, config: RetrievalConfig, embed: Callable[[list[str]], Any] | None = None,
+                 reopen: Callable[[], Any] | None = None):
         """`collection` None: the index's collection is lost (`rag.vector_check`), BM25 answers alone.
-        `embed(texts)`: normalised vectors of texts, to measure passages by meaning when no vector came back."""
+        `embed(texts)`: normalised vectors of texts, to measure passages by meaning when no vector came back.
+        `reopen()`: the collection as it is now (None while lost), for a collection lost at open or since (a
+        server restarted without its data forgets the collection this one names; a repair makes a new one)."""
         self.collection = collection
         self.library = library  # rag.store.Library: one SQLite connection per thread
         self.config = config
         self.embed = embed
+        self.reopen = reopen
         # Chunk counts per stem, kept while the last chunk rowid stays the same (every ingest moves it; a
         # removal may not, and counts a little too high only drop a word sooner). Looking 20 words up
         # in FTS5's vocabulary costs 5 ms at 100k chunks.
@@ -136,15 +140,24 @@ class HybridRetriever:
 
     def dense(self, vector, filters: Filters | None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
+        from chromadb.errors import NotFoundError
+
+        if self.collection is None and self.reopen is not None:
+            self.collection = self.reopen()
         if self.collection is None:
             return []
         # No count() first: Chroma returns what it has when asked for more, and count() costs 9 ms at 100k chunks.
-        res = self.collection.query(
-            query_embeddings=[list(map(float, vector))],
-            n_results=self.config.candidates,
-            where=chroma_where(filters),
-            include=["distances"],
-        )
+        ask = dict(query_embeddings=[list(map(float, vector))], n_results=self.config.candidates,
+                   where=chroma_where(filters), include=["distances"])
+        try:
+            res = self.collection.query(**ask)
+        except NotFoundError:
+            if self.reopen is None:
+                raise
+            self.collection = self.reopen()
+            if self.collection is None:
+                return []
+            res = self.collection.query(**ask)
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
     def keyword_terms(self, question: str) -> list[str]:

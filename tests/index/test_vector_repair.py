@@ -1,6 +1,7 @@
 """A vector store that lost vectors is noticed and repaired (`rag.vector_check`, `index.pipeline.repair`), with a
 real `chroma run` server restarted on an empty folder, the real model and the real CLI."""
 
+import html
 import logging
 from pathlib import Path
 
@@ -46,7 +47,8 @@ def test_a_server_restarted_empty_is_noticed_answered_by_keywords_and_repaired(t
         assert code == 0 and "added 5" in out and "no vector" not in out, out
         settings = Settings.load(environ={}, overrides={"index_dir": str(index_dir), "chroma_url": server.url})
         n = len(chunk_ids(settings))
-        before = query(MEXICO, index=Assistant(settings))
+        open_throughout = Assistant(settings)  # a chat that stays up while Chroma restarts
+        before = query(MEXICO, index=open_throughout)
         assert before.error is None and "140,000" in before.citations[0].quote, before.text
         code, out = run(capsys, "stats", *common)
         assert code == 0 and "no vector" not in out, out
@@ -60,9 +62,15 @@ def test_a_server_restarted_empty_is_noticed_answered_by_keywords_and_repaired(t
         with caplog.at_level(logging.WARNING, logger="rag.assistant"):
             open_while_lost = Assistant(settings)
         assert open_while_lost.vector_gap.line() == lost and lost in caplog.messages
-        keyword_only = query(MEXICO, index=open_while_lost)
-        assert keyword_only.error is None and not keyword_only.abstained, keyword_only.text
-        assert "140,000" in keyword_only.citations[0].quote
+        for assistant in (open_while_lost, open_throughout):
+            keyword_only = query(MEXICO, index=assistant)
+            assert keyword_only.error is None and not keyword_only.abstained, keyword_only.text
+            assert "140,000" in keyword_only.citations[0].quote
+
+        from ui.app import Librarian  # the chat's page; imports gradio
+
+        chat = Librarian(settings)
+        assert 'class="nr-banner nr-warn"' in chat.view().banner and html.unescape(chat.view().banner).count(lost) == 1
 
         # An ingest of the same files finds them unchanged and says the vectors are gone.
         code, out = run(capsys, "index", str(SEEDS), *common)
@@ -78,14 +86,16 @@ def test_a_server_restarted_empty_is_noticed_answered_by_keywords_and_repaired(t
         assert vector_ids(chroma_collection(settings, create=False)) == chunk_ids(settings)
         code, out = run(capsys, "stats", *common)
         assert "no vector" not in out, out
+        assert chat.view().banner == ""
 
         code, out = run(capsys, "ask", MEXICO, "--json", *common)
         assert code == 0 and "140,000" in out, out
         after = query(MEXICO, index=Assistant(settings))
         assert cited(after) == cited(before) and after.text == before.text
-        # The assistant opened while the collection was gone finds it again once repaired.
-        assert query(MEXICO, index=open_while_lost).text == before.text
-        assert open_while_lost.retriever.collection is not None
+        # Assistants opened before the restart or while the collection was gone find the repaired one.
+        for assistant in (open_while_lost, open_throughout):
+            assert query(MEXICO, index=assistant).text == before.text
+            assert vector_ids(assistant.retriever.collection) == chunk_ids(settings)
 
 
 def test_vectors_deleted_from_an_embedded_collection_are_repaired_and_a_stray_one_dropped(tmp_path, capsys):
