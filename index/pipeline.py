@@ -260,7 +260,7 @@ def repair(settings: Settings, *, progress: Progress | None = None, wait: bool =
             _embed_and_write(collection, embedder, settings, part)
             report.embedded += len(part)
             if progress:
-                progress(i + len(part), len(missing), "re-embedding chunks with no vector")
+                progress(i + len(part), len(missing), "with no vector")
         left = check_vectors(library, collection, place, exact=True)
         report.left = left if left else None
         library.close()
