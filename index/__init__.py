@@ -8,8 +8,9 @@
 """
 
 from index.pipeline import (
-    FileProblem, IndexStats, IngestBusyError, IngestInputError, IngestReport, ingest, remove, stats,
+    FileProblem, IndexStats, IngestBusyError, IngestInputError, IngestReport, RepairReport, ingest, remove, repair,
+    stats,
 )
 
-__all__ = ["ingest", "remove", "stats", "IngestReport", "IndexStats", "FileProblem", "IngestBusyError",
+__all__ = ["ingest", "remove", "repair", "stats", "IngestReport", "RepairReport", "IndexStats", "FileProblem", "IngestBusyError",
            "IngestInputError"]

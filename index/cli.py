@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from index import IngestBusyError, remove, stats
+from index import IngestBusyError, remove, repair, stats
 from index.load import FORMATS
 from index.web import ingest_urls, is_url, read_url_list
 from rag.progress import CountProgress
@@ -25,6 +25,9 @@ def define_index(p: argparse.ArgumentParser) -> None:
                    help=f"{' '.join(FORMATS)} files, folders (recursive), or http(s) URLs")
     p.add_argument("--urls", metavar="FILE", help="a text file of URLs to fetch, one a line (# comments)")
     p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
+    p.add_argument("--repair", action="store_true",
+                   help="re-embed the chunks whose vectors the Chroma collection lost and drop its vectors of "
+                        "no chunk (takes no PATH)")
     p.add_argument("--no-wait", action="store_true", help="fail instead of waiting when another ingest runs")
     add_fetch_options(p)
     p.set_defaults(handler=run_index)
@@ -42,6 +45,8 @@ def define_stats(p: argparse.ArgumentParser) -> None:
 
 
 def run_index(args, settings: Settings) -> int:
+    if args.repair:
+        return run_repair(args, settings)
     urls = [a for a in args.paths if is_url(a)] + (read_url_list(args.urls) if args.urls else [])
     paths = [a for a in args.paths if not is_url(a)]
     if not urls and not paths:
@@ -63,6 +68,22 @@ def run_index(args, settings: Settings) -> int:
                   "were replaced")
     print(f"index: {settings.index_dir}")
     return 0 if report.indexed_anything else 1
+
+
+def run_repair(args, settings: Settings) -> int:
+    if args.paths or args.urls or args.rebuild:
+        print("error: --repair takes no PATH, --urls or --rebuild: it re-embeds what the library already holds",
+              file=sys.stderr)
+        return 2
+    try:
+        with CountProgress("chunk", verb="re-embedding") as progress:
+            report = repair(settings, progress=progress, wait=not args.no_wait)
+    except IngestBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(report.summary())
+    print(f"index: {settings.index_dir}")
+    return 1 if report.left else 0
 
 
 def run_remove(args, settings: Settings) -> int:
@@ -97,4 +118,6 @@ def run_stats(args, settings: Settings) -> int:
     m = s.manifest
     print(f"\n{s.n_articles} articles, {s.n_chunks} chunks · model {m.get('model')} ({m.get('backend')}) · "
           f"chunks of ≤{m.get('chunk_size')} word pieces · {s.index_dir}")
+    if s.vectors or s.vectors_unchecked:
+        print(s.vectors.line() if s.vectors else s.vectors_unchecked)
     return 0

@@ -35,12 +35,14 @@ from rag.embedder import Embedder, embedder_for
 from rag.store import (
     ArticleSummary,
     IndexMismatchError,
+    IndexNotFoundError,
     Library,
     article_groups,
     check_manifest,
     chroma_client,
     chroma_collection,
     clear_pending,
+    committed_chunks,
     drop_article,
     expected_manifest,
     group_chunks,
@@ -60,6 +62,7 @@ from rag.store import (
 from rag.settings import Settings
 from rag.text import split_sentences
 from rag.types import Article, Chunk, chunk_metadata
+from rag.vector_check import VectorGap, check_vectors, collection_place
 
 Progress = Callable[[int, int, str], None]  # (documents read, documents in all, what is being read)
 # Chunks embedded per batch: big enough to keep the model busy, small enough that a
@@ -80,6 +83,7 @@ class IngestReport:
     chunks: int = 0
     seconds: float = 0.0
     kept_old_index: bool = False  # a rebuild that indexed nothing left the old index in place
+    vectors: VectorGap | None = None  # how the collection differs from the library once the ingest is done
 
     @property
     def problems(self) -> list[FileProblem]:
@@ -99,7 +103,26 @@ class IngestReport:
         lines += [f"  failed  {p}" for p in self.failed]
         if self.kept_old_index:
             lines.append("nothing could be indexed, so the rebuild was dropped: the index is as it was")
+        if self.vectors:
+            lines.append(self.vectors.line())
         return "\n".join(lines)
+
+
+@dataclass
+class RepairReport:
+    """What `repair` did: vectors written for committed chunks that had none, vectors of no chunk deleted, and
+    what still differs afterwards (nothing, unless the vector store failed again)."""
+
+    chunks: int = 0  # committed chunks in the library
+    embedded: int = 0
+    dropped: int = 0
+    seconds: float = 0.0
+    left: VectorGap | None = None
+
+    def summary(self) -> str:
+        line = (f"repaired: {self.embedded} of {self.chunks} chunks re-embedded; vectors of no chunk dropped: "
+                f"{self.dropped}; in {self.seconds:.1f} s")
+        return f"{line}\n{self.left.line()}" if self.left else f"{line}; every chunk has its vector"
 
 
 @dataclass(frozen=True)
@@ -109,6 +132,8 @@ class IndexStats:
     n_articles: int
     n_chunks: int
     manifest: dict
+    vectors: VectorGap | None  # how the collection differs from the library (None: could not be checked)
+    vectors_unchecked: str = ""  # why not, in one line
 
 
 class IngestBusyError(RuntimeError):
@@ -201,7 +226,45 @@ def _ingest_into(paths: list[Path], loaded: list[RawDocument | FileProblem], set
     done = total
     if tell and total:
         tell(name)
+    report.vectors = check_vectors(library, collection, collection_place(settings))
     library.close()
+    return report
+
+
+def repair(settings: Settings, *, progress: Progress | None = None, wait: bool = True) -> RepairReport:
+    """Make the Chroma collection match the library again: embed and write the committed chunks it has no vector
+    for, delete its vectors of no chunk. For a vector store that lost vectors (see `rag.vector_check`); the
+    library is not changed. Progress counts chunks.
+
+        >>> print(repair(settings).summary())   # repaired: 22 of 22 chunks re-embedded; vectors of no chunk dropped: 0; …
+    """
+    began = time.perf_counter()
+    report = RepairReport()
+    with _ingest_lock(Path(settings.index_dir), wait, progress):
+        swap.recover(settings)
+        settings = with_index_backend(settings)
+        Library(settings.index_dir)  # IndexNotFoundError when there is no index to repair
+        if read_manifest(settings.index_dir) is None:
+            raise IndexNotFoundError(f"no index at {settings.index_dir}: build one with `rag index PATH...`")
+        embedder = embedder_for(settings)
+        library, collection, step = _open_for_writing(settings, embedder)
+        _recover_pending(library, collection)
+        place = collection_place(settings)
+        gap = check_vectors(library, collection, place, exact=True)
+        report.chunks = gap.chunks
+        _delete_vectors(library, collection, sorted(gap.stray))
+        report.dropped = len(gap.stray)
+        missing = sorted(gap.missing)
+        for i in range(0, len(missing), step):
+            part = committed_chunks(library.connect(), missing[i:i + step])
+            _embed_and_write(collection, embedder, settings, part)
+            report.embedded += len(part)
+            if progress:
+                progress(i + len(part), len(missing), "with no vector")
+        left = check_vectors(library, collection, place, exact=True)
+        report.left = left if left else None
+        library.close()
+    report.seconds = time.perf_counter() - began
     return report
 
 
@@ -225,12 +288,22 @@ def stats(settings: Settings) -> IndexStats:
     """The library listing and totals of the index at `settings.index_dir`."""
     library = Library(settings.index_dir)
     articles = list_articles(library)
+    manifest = read_manifest(settings.index_dir) or {}
+    vectors, unchecked = None, ""
+    if manifest:
+        try:
+            collection = chroma_collection(settings, create=False, lost_ok=True)
+            vectors = check_vectors(library, collection, collection_place(settings))
+        except Exception as exc:  # an unreachable server, say: the listing stands, the line says why
+            unchecked = f"the vectors could not be checked: {_reason(exc)}"
     return IndexStats(
         index_dir=str(settings.index_dir),
         articles=articles,
         n_articles=len(articles),
         n_chunks=sum(a.chunks for a in articles),
-        manifest=read_manifest(settings.index_dir) or {},
+        manifest=manifest,
+        vectors=vectors,
+        vectors_unchecked=unchecked,
     )
 
 
@@ -385,28 +458,30 @@ class _Writer:
 
     def _write_vectors(self, batch: list[_Prepared], part: list[tuple[int, Chunk]]) -> None:
         """Embed `part` ((position in batch, chunk) pairs) and write it to Chroma, listed in `pending` first."""
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         if not part:
             return
-        vectors = self.embedder.encode([c.text for _, c in part], batch_size=self.settings.embed_batch_size)
-        nodes = []
-        for (k, c), v in zip(part, vectors):
-            a = batch[k].article
-            nodes.append(TextNode(
-                id_=c.id, text=c.text, embedding=v.tolist(),
-                metadata=chunk_metadata(a, c.index),
-                relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)},
-            ))
         mark_pending(self.library.connect(), [c.id for _, c in part])
-        ChromaVectorStore(chroma_collection=self.collection).add(nodes)
+        _embed_and_write(self.collection, self.embedder, self.settings, [(batch[k].article, c) for k, c in part])
 
     def _tell(self, batch: list[_Prepared], last: tuple[int, Chunk]) -> None:
         """Progress inside an article longer than one slice."""
         p = batch[last[0]]
         if self.tell and len(p.chunks) > self.step:
             self.tell(f"{Path(p.article.path).name}: {last[1].index + 1:,} of {len(p.chunks):,} chunks embedded")
+
+
+def _embed_and_write(collection, embedder: Embedder, settings: Settings, part: list[tuple[Article, Chunk]]) -> None:
+    """Embed the chunks of `part` ((article, chunk) pairs) and write their vectors to Chroma in one call."""
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    if not part:
+        return
+    vectors = embedder.encode([c.text for _, c in part], batch_size=settings.embed_batch_size)
+    nodes = [TextNode(id_=c.id, text=c.text, embedding=v.tolist(), metadata=chunk_metadata(a, c.index),
+                      relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=a.id)})
+             for (a, c), v in zip(part, vectors)]
+    ChromaVectorStore(chroma_collection=collection).add(nodes)
 
 
 def _insert_article(db, p: _Prepared) -> list[str]:

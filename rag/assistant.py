@@ -43,6 +43,7 @@ from rag.store import (IndexMismatchError, IndexNotFoundError, Library, check_ma
                        with_index_backend)
 from rag.text import content_words, fast_fold, porter_stems
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Article, Filters
+from rag.vector_check import check_vectors, collection_place
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +154,15 @@ class Assistant:
             raise IndexNotFoundError(f"no index at {index_dir}: build one with `rag index PATH...` (e.g. `rag index seeds`)")
         self.embedder = embedder_for(settings)
         check_manifest(index_dir, manifest, expected_manifest(settings, self.embedder.weights_sha256, self.embedder.dimension))
-        self.retriever = HybridRetriever(chroma_collection(settings, create=False), self.library,
-                                         retrieval or RetrievalConfig(candidates=settings.candidates))
+        # A collection lost from where the index wrote it leaves the keyword side to answer alone.
+        collection = chroma_collection(settings, create=False, lost_ok=True)
+        self.vector_gap = check_vectors(self.library, collection, collection_place(settings))
+        if self.vector_gap:
+            log.warning("%s", self.vector_gap.line())
+        self.retriever = HybridRetriever(collection, self.library,
+                                         retrieval or RetrievalConfig(candidates=settings.candidates),
+                                         embed=lambda texts: self.embedder.encode(list(texts), threads=1),
+                                         reopen=lambda: chroma_collection(settings, create=False, lost_ok=True))
         self.gate = gate or GateWeights()
         self._keyword_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword")
         self._writer = None

@@ -34,7 +34,7 @@ from typing import Sequence
 
 from rag.filters import sql_where
 from rag.settings import Settings, force_offline
-from rag.types import Article, Filters
+from rag.types import Article, Chunk, Filters
 
 force_offline()
 
@@ -242,11 +242,13 @@ def release_chroma(settings: Settings) -> None:
 HNSW_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}}
 
 
-def chroma_collection(settings: Settings, *, create: bool):
+def chroma_collection(settings: Settings, *, create: bool, lost_ok: bool = False):
     """The index's collection. Embeddings are always passed in, so no embedding function is used.
 
     Without `create`, a missing collection raises IndexNotFoundError saying where the index's
     vectors were written (an index built embedded and opened with a server URL, or the reverse).
+    With `lost_ok`, a collection missing from the very place the index wrote it to (a server restarted
+    without its data, say) is None instead: the library is whole and `rag.vector_check` says what is lost.
     """
     from chromadb.errors import NotFoundError
 
@@ -258,7 +260,11 @@ def chroma_collection(settings: Settings, *, create: bool):
     try:
         return client.get_collection(settings.collection, embedding_function=None)
     except NotFoundError:
-        built = (read_manifest(settings.index_dir) or {}).get("chroma_url") or "the embedded store in the index folder"
+        manifest = read_manifest(settings.index_dir) or {}
+        if lost_ok and manifest.get("chroma_url") == settings.chroma_url \
+                and manifest.get("collection", settings.collection) == settings.collection:
+            return None
+        built = manifest.get("chroma_url") or "the embedded store in the index folder"
         here = settings.chroma_url or "the embedded store in the index folder"
         raise IndexNotFoundError(
             f"no Chroma collection {settings.collection!r} in {here}; the index at {settings.index_dir} "
@@ -580,6 +586,31 @@ def drop_article(db: sqlite3.Connection, article_id: str) -> list[str]:
     mark_pending(db, [r["id"] for r in rows])
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
     return [r["id"] for r in rows]
+
+
+def count_chunks(db: sqlite3.Connection) -> int:
+    """How many chunks are committed: as many vectors as the Chroma collection should hold."""
+    return db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+
+def chunk_ids_and_pending(db: sqlite3.Connection) -> tuple[set[str], set[str]]:
+    """(ids of the committed chunks, ids in `pending`), read in one statement: one moment of the library."""
+    committed: set[str] = set()
+    pending: set[str] = set()
+    for chunk_id, is_pending in db.execute("SELECT id, 0 FROM chunks UNION ALL SELECT chunk_id, 1 FROM pending"):
+        (pending if is_pending else committed).add(chunk_id)
+    return committed, pending
+
+
+def committed_chunks(db: sqlite3.Connection, ids: Sequence[str]) -> list[tuple[Article, Chunk]]:
+    """(article, chunk) of each committed chunk of `ids`, in the order of `ids`: what its vector is made from."""
+    if not ids:
+        return []
+    rows = db.execute(f"SELECT id, article_id, idx, text, start, end FROM chunks WHERE id IN ({','.join('?' * len(ids))})",
+                      list(ids)).fetchall()
+    articles = load_articles(db, list(dict.fromkeys(r["article_id"] for r in rows)))
+    chunks = {r["id"]: Chunk(r["id"], r["article_id"], r["idx"], r["text"], r["start"], r["end"]) for r in rows}
+    return [(articles[chunks[i].article_id], chunks[i]) for i in ids if i in chunks]
 
 
 def pending_chunks(db: sqlite3.Connection) -> list[str]:

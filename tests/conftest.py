@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.servers import free_port, running
+from tests.servers import ChromaServer, chroma_running, free_port, running
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,15 +54,6 @@ def seeds_index(tmp_path_factory):
     return settings
 
 
-@dataclass(frozen=True)
-class ChromaServer:
-    """A running `chroma run` server: `url` goes into `Settings(chroma_url=...)`."""
-
-    url: str
-    path: Path  # the server's own data folder
-    log: Path
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory) -> Iterator[ChromaServer]:
     """A real Chroma server from the chromadb package on a free loopback port, stopped at the end of the session.
@@ -71,15 +62,8 @@ def chroma_server(tmp_path_factory) -> Iterator[ChromaServer]:
             settings = Settings.load(environ={}, overrides={"index_dir": ..., "chroma_url": chroma_server.url})
     """
     work = tmp_path_factory.mktemp("chroma-server")
-    url = f"http://127.0.0.1:{free_port()}"
-    # The Rust server only exports OpenTelemetry when told where to; keep any inherited endpoint out.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    env["ANONYMIZED_TELEMETRY"] = "False"
-    log = work / "server.log"
-    cmd = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(work / "data"),
-           "--host", "127.0.0.1", "--port", url.rsplit(":", 1)[1]]
-    with running(cmd, ready_url=url + "/api/v2/heartbeat", log_path=log, timeout=60, cwd=work, env=env):
-        yield ChromaServer(url, work / "data", log)
+    with chroma_running(work / "data", free_port(), work / "server.log") as server:
+        yield server
 
 
 @dataclass(frozen=True)

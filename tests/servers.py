@@ -6,11 +6,14 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Mapping, Sequence
 
@@ -52,3 +55,31 @@ def running(cmd: Sequence[str], *, ready_url: str, log_path: Path, timeout: floa
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@dataclass(frozen=True)
+class ChromaServer:
+    """A running `chroma run` server: `url` goes into `Settings(chroma_url=...)`."""
+
+    url: str
+    path: Path  # the server's own data folder
+    log: Path
+
+
+@contextmanager
+def chroma_running(data: Path, port: int, log_path: Path) -> Iterator[ChromaServer]:
+    """`chroma run` (the chromadb package's server) on loopback `port`, keeping its data in `data`, until the block
+    ends. Started again on the same port with an empty `data`, it is a server that lost its vectors.
+
+        with chroma_running(tmp / "data", free_port(), tmp / "chroma.log") as server:
+            Settings.load(environ={}, overrides={"index_dir": ..., "chroma_url": server.url})
+    """
+    url = f"http://127.0.0.1:{port}"
+    # The Rust server only exports OpenTelemetry when told where to; keep any inherited endpoint out.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    env["ANONYMIZED_TELEMETRY"] = "False"
+    cmd = [str(Path(sys.executable).parent / "chroma"), "run", "--path", str(data),
+           "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, ready_url=url + "/api/v2/heartbeat", log_path=log_path, timeout=60, cwd=log_path.parent,
+                 env=env):
+        yield ChromaServer(url, data, log_path)

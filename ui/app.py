@@ -122,6 +122,8 @@ class Librarian:
             banner = render.status_html(self.open_error, "error")
         elif st.n_articles == 0:
             banner = render.status_html(EMPTY_GUIDANCE)
+        elif st.vectors or st.vectors_unchecked:  # the vector store lost vectors: keyword search answers alone
+            banner = render.status_html(st.vectors.line() if st.vectors else st.vectors_unchecked, "warn")
         else:
             banner = ""
         examples = self.assistant.example_questions(N_EXAMPLES) if self.assistant and st.n_articles else []
