@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 from rag.settings import Settings
-from rag.store import chroma_client, read_manifest, release_chroma, write_manifest
+from rag.store import carry_feeds, chroma_client, read_manifest, release_chroma, write_manifest
 
 NEW, OLD = ".rebuild", ".old"
 MANIFEST = "manifest.json"
@@ -44,6 +44,7 @@ def discard(target: Settings) -> None:
 def replace(target: Settings, settings: Settings) -> None:
     """Put the complete index built at `target` in the place of the one at `settings`."""
     index_dir, new_dir, old_dir = Path(settings.index_dir), Path(target.index_dir), Path(settings.index_dir) / OLD
+    carry_feeds(index_dir, new_dir)
     manifest = read_manifest(new_dir)
     manifest["collection"] = settings.collection
     release_chroma(settings)

@@ -671,6 +671,24 @@ class FeedEntry:
     stamp: str | None
 
 
+def carry_feeds(old_dir: Path, new_dir: Path) -> int:
+    """Copy the feed subscriptions of the library at `old_dir` into the one at `new_dir` (a rebuild replaces the
+    library, not what the reader subscribed to). Their validators and entries stay behind: the next update
+    fetches every entry again, since its articles may not be in the rebuilt index. Returns how many."""
+    old, new = old_dir / "library.sqlite", new_dir / "library.sqlite"
+    if not (old.is_file() and new.is_file()):
+        return 0
+    db = open_sqlite(new, timeout=60)
+    try:
+        db.execute("ATTACH DATABASE ? AS old", (str(old),))
+        if not db.execute("SELECT 1 FROM old.sqlite_master WHERE type = 'table' AND name = 'feeds'").fetchone():
+            return 0
+        cur = db.execute("INSERT OR IGNORE INTO main.feeds(url, title, added_at) SELECT url, title, added_at FROM old.feeds")
+        return cur.rowcount
+    finally:
+        db.close()
+
+
 def add_feed(library: Library, url: str, now: float) -> bool:
     """Subscribe to `url`; False when it is already there."""
     cur = library.connect().execute("INSERT OR IGNORE INTO feeds(url, added_at) VALUES (?, ?)", (url, now))

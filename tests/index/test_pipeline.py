@@ -13,7 +13,7 @@ import pytest
 
 from index import IngestBusyError, IngestInputError, ingest, remove, stats
 from rag.settings import Settings
-from rag.store import IndexMismatchError, Library, chroma_collection, release_chroma
+from rag.store import IndexMismatchError, Library, add_feed, chroma_collection, list_feeds, release_chroma
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -241,8 +241,10 @@ def test_rebuild_checks_its_paths_first_and_keeps_the_old_index_unless_the_new_o
     assert dropped.kept_old_index and "the index is as it was" in dropped.summary()
     assert counts(settings) == before
     other = next(SEEDS.glob("000_*.txt"))
+    add_feed(Library(Path(settings.index_dir)), "http://127.0.0.1:9/rss.xml", now=1.0)  # a subscription survives
     rebuilt = ingest([other], settings, rebuild=True)
     assert len(rebuilt.added) == 1 and not rebuilt.kept_old_index
+    assert [f.url for f in list_feeds(Library(Path(settings.index_dir)))] == ["http://127.0.0.1:9/rss.xml"]
     assert [a.path for a in stats(settings).articles] == [str(other)]
     articles, chunks, vectors = counts(settings)
     assert articles == 1 and chunks == vectors == rebuilt.chunks
