@@ -38,8 +38,8 @@ NEAREST = 3  # sentences shown when none answers ("not stated directly")
 MIN_SCORE_RATIO = 0.6
 SINGLE_ANSWER_RATIO = 0.85
 # What a person said is cited beside the best of it from this share of its score (all of it was before): at 0.55
-# and above a seeds answer loses its second fact (a sentence at 0.53 of the best). Seeds citation precision
-# 0.917 -> 0.930, seeds-outside tune half 0.579 -> 0.583, multihop-new tune half unchanged.
+# and above a seeds answer loses its second fact (a sentence at 0.53 of the best). Seeds-outside tune half citation
+# precision 0.579 -> 0.583, multihop-new tune half unchanged, seeds key-fact recall unchanged.
 SPEECH_SCORE_RATIO = 0.5
 # When words alone find no answer, this many of the best sentences by words are compared with the question by
 # meaning (the embedding model): enough to hold a paraphrase's sentence, which still shares a name or two.
