@@ -38,8 +38,12 @@ QUESTION_KINDS = (  # the first row whose pattern matches the question decides
                          re.I)),
 )
 
+# Digits inside a name ("U2", "Covid-19") are no amount: a number starts after no letter (nor letter and hyphen),
+# its currency before ("US$41", "$US41"). On the tune half of multihop-new.jsonl key-fact recall 0.721 -> 0.733,
+# citation precision 0.565 -> 0.572 ("U2" no longer answers "how many speakers").
 NUMBER_SPAN = re.compile(
-    r"(?:(?:US|U\.S\.|C|A)?[$€£¥])?\d[\d,.]*(?:\s*(?:%|percent|per cent|million|billion|trillion|thousand))?"
+    r"(?<!\w)(?<![^\W\d_]-)(?:(?:US|U\.S\.|C|A)?[$€£¥](?:US|A|C)?)?\d[\d,.]*"
+    r"(?:\s*(?:%|percent|per cent|million|billion|trillion|thousand))?"
     r"|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"dozens?|hundreds|thousands|millions|half|double|triple)\b(?:[\s-]+(?:million|billion|thousand|hundred))?", re.I)
 DATE_SPAN = re.compile(
@@ -55,8 +59,25 @@ WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?P<name>.+?)\s*[?.!]*\s*$
 # by a comma.
 APPOSITION = re.compile(r",\s+((?:(?:the|a|an|his|her|its|their)\s+|[A-Z][\w.]*['’]s\s+)[^,;“”\"]{3,60}?(?=[,;.]|$)"
                         r"|[^,;.“”\"]{3,60}?(?=,))")
-ROLE_BEFORE = re.compile(r"((?:[\w'’.\-]+\s+){0,3}[a-z][\w'’\-]*),\s+$")  # "security secretary, " before the name
 TITLE_BEFORE = re.compile(r"((?:[A-Z][\w'’\-]*\.?\s+){1,6})$")  # "Mexican Foreign Minister " before the name
+# A role written in lower case right before the name, with no comma: "Amazon general counsel David Zapolsky",
+# "director of rugby Rassie Erasmus". Its head is a word that names a role (a row of `ROLE_NOUNS`, or a word ending
+# like "economist" or "musician"), and up to four words before it qualify it. On the tune half of
+# multihop-new.jsonl the role is found in the evidence sentence of 14 of 15 who-is questions (8 before); key-fact
+# recall 0.721 -> 0.733, citation precision 0.541 -> 0.572.
+ROLE_NOUNS = ("chief|ceo|cfo|coo|cto|founder|co-founder|cofounder|president|vice-president|chair|chairman|chairwoman|"
+              "chairperson|director|head|manager|boss|coach|minister|secretary|commissioner|counsel|lawyer|attorney|"
+              "spokesperson|spokesman|spokeswoman|officer|official|analyst|editor|reporter|correspondent|professor|"
+              "researcher|worker|judge|senator|governor|mayor|lawmaker|representative|leader|partner|investor|"
+              "adviser|advisor|strategist|owner|captain|player|striker|midfielder|defender|goalkeeper|quarterback|"
+              "linebacker|actor|actress|singer|rapper|star|author|writer|doctor|physician|ambassador|commander|"
+              "member|chancellor|executive|principal|superintendent|prosecutor|regulator|negotiator|envoy")
+ROLE_HEAD = rf"(?:{ROLE_NOUNS}|[a-z]+(?:ist|ian))(?:\s+of\s+[\w'’\-]+)?"
+# Up to four qualifying words, none a word that links a clause ("with", "said") to the role.
+QUALIFIERS = (r"(?<![\w'’.\-])(?:(?!(?:with|by|and|or|said|says|from|to|for|at|in|on|as|when|after|while|ago)\b)"
+              r"[\w'’.\-]+\s+){0,4}")
+ROLE_BEFORE = re.compile(rf"({QUALIFIERS}{ROLE_HEAD}),\s+$", re.I)  # "security secretary, " before the name
+ROLE_NOUN_BEFORE = re.compile(rf"({QUALIFIERS}{ROLE_HEAD})\s+$", re.I)
 
 
 def expected(question: str) -> str | None:
@@ -149,19 +170,24 @@ def _role_of(sentence: str, subject: str) -> tuple[int, int] | None:
     folded = fold(sentence)  # the same length as the sentence for Latin text, so offsets carry over
     if not names or len(folded) != len(sentence):
         return None
-    at = folded.find(fold(names[-1]))
-    if at < 0:
-        return None
-    end = at + len(names[-1])
-    given = folded.rfind(fold(names[0]), 0, at + 1)  # where the name, as the question gives it, starts
-    given = given if given >= 0 else at
+    whole = re.search(r"\s+".join(re.escape(fold(n)) for n in names), folded)
+    if whole:  # the name as the question gives it
+        given, end = whole.span()
+    else:  # the surname alone: a capitalised word before it may be another first name ("Loretta Rogers")
+        given = folded.find(fold(names[-1]))
+        if given < 0:
+            return None
+        end = given + len(names[-1])
     apposition = APPOSITION.match(sentence, end)
     if apposition:  # "Alicia Bárcena, Mexico's foreign minister, said"
         return given, apposition.end(1)
     before = ROLE_BEFORE.search(sentence[:given])
     if before:  # "Mexico's security secretary, Rosa Icela Rodríguez"
         return before.start(1), end
-    title = TITLE_BEFORE.search(sentence[:given])
+    title = TITLE_BEFORE.search(sentence[:given]) if whole or len(names) == 1 else None
     if title:  # "Mexican Foreign Minister Alicia Bárcena"
         return title.start(1), end
+    role = ROLE_NOUN_BEFORE.search(sentence[:given])
+    if role:  # "Amazon general counsel David Zapolsky"
+        return role.start(1), end
     return None

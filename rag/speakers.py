@@ -92,12 +92,19 @@ _SPEECH_VERBS = (
     r"mean|remark|suggest|propose|note|respond|reply|replied|admit|acknowledge|describe|criticize|criticise|blame|"
     r"predict|promise|urge|stress|insist|explain|mention"
 )
+# "Did X mention the packaging?": what these verbs take is the topic itself (one look-behind per form). On the
+# tune half of multihop-new.jsonl one of three "did he mention X" follow-ups found its sentence (none before):
+# key-fact recall 0.721 -> 0.733, citation precision 0.564 -> 0.572.
+_OBJECT_TOPIC_VERBS = "|".join(f"(?<={v})" for v in (
+    "mention", "mentions", "mentioned", "criticise", "criticised", "criticize", "criticized", "describe", "described",
+    "deny", "denied"))
 SPEECH_QUESTION = re.compile(
     r"^\s*(?:and\s+|so\s+|but\s+)?(?:what|how|why|when|where)?\s*(?:else\s+|exactly\s+)?"
     r"(?:did|does|do|has|have|had)\s+(?P<person>.+?)\s+(?:(?:also|ever|really|actually|recently|publicly)\s+)?"
     rf"(?:{_SPEECH_VERBS})\w*\b(?:\s+(?:anything|something|much|else))?(?:\s+(?:about|on|regarding|concerning|of|to|in relation to|with regard to)\s+"
     # "What did X tell the United Nations?": whom they told is what the answer is about.
-    r"(?P<topic>.+?)|(?<=tell|told)\s+(?P<audience>(?!(?:anything|something|about)\b).+?))?\s*[?.!]*\s*$",
+    r"(?P<topic>.+?)|(?<=tell|told)\s+(?P<audience>(?!(?:anything|something|about)\b).+?)"
+    rf"|(?:{_OBJECT_TOPIC_VERBS})\s+(?P<object>(?!(?:anything|something|about)\b).+?))?\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 POSITION_QUESTION = re.compile(
@@ -133,7 +140,7 @@ def parse_question(question: str) -> Intent | None:
         # "What did the report say" names no person; a pronoun is resolved by follow-up handling.
         if not words or len(words) > 6 or fold(words[0]) in {"the", "a", "an", "this", "that", "it", "they", "you", "i", "we"}:
             return None
-        topic = m.group("topic") or m.groupdict().get("audience") or ""
+        topic = m.group("topic") or m.groupdict().get("audience") or m.groupdict().get("object") or ""
         topic = re.split(r"\s+(?:about|on|regarding)\s+", topic, maxsplit=1)[-1]  # "reporters about fentanyl"
         return Intent(person, topic.strip(" ,") or None)
     return None

@@ -17,6 +17,10 @@ def test_parse_question_variants():
     assert parse_question("What was Blinken's position on migration?") == Intent("Blinken", "migration")
     assert parse_question("How many asylum applications does Mexico process a year?") is None
     assert parse_question("What did the two maps show?") is None
+    # Verbs whose object is the topic: "Did he mention X?" once the follow-up names him.
+    assert parse_question("Did Ada Quist mention the packaging?") == Intent("Ada Quist", "the packaging")
+    assert parse_question("Has Ada Quist denied the claims?") == Intent("Ada Quist", "the claims")
+    assert parse_question("Did Ada Quist mention anything about the pier?") == Intent("Ada Quist", "the pier")
 
 
 def test_names_fold_accents_case_and_honorifics():
