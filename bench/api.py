@@ -1,6 +1,6 @@
 """API benchmark: what `POST /api/v1/ask` adds over `query()`, and 16 concurrent API clients.
 
-    .venv/bin/python bench/api.py [--n 100] [--clients 16] [--each 8]
+    .venv/bin/python -m bench.api [--n 100] [--clients 16] [--each 8]
 
 On the seeds index (built here in a temporary folder), in one run:
   query()   `Assistant.query()` in this process, warm (the baseline)
@@ -23,9 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from rag.settings import Settings, force_offline  # noqa: E402
+from rag.settings import Settings, force_offline
 
 force_offline()
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent  # the benchmarks run from here, as `python -m bench.<name>`
-ORDER = ("ingest", "embed", "query", "scale")
+ORDER = ("ingest", "embed", "query", "scale", "api")
 PACKAGES = ("torch", "sentence-transformers", "transformers", "chromadb", "llama-index-core",
             "llama-index-vector-stores-chroma", "onnxruntime", "optimum",
             "numpy", "gradio")
@@ -52,7 +52,8 @@ def machine() -> list[str]:
 def commands(full: bool) -> dict[str, list[str]]:
     out = {"ingest": [sys.executable, "-m", "bench.ingest"] + ([] if full else ["--limit", "100"]),
            "query": [sys.executable, "-m", "bench.query"],
-           "scale": [sys.executable, "-m", "bench.scale"]}
+           "scale": [sys.executable, "-m", "bench.scale"],
+           "api": [sys.executable, "-m", "bench.api"]}
     if (BENCH / "embed.py").is_file():
         out["embed"] = [sys.executable, "-m", "bench.embed"]
     return out
