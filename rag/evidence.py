@@ -37,10 +37,6 @@ NEAREST = 3  # sentences shown when none answers ("not stated directly")
 # citation precision 0.412 -> 0.499, key-fact recall 0.686 -> 0.674.
 MIN_SCORE_RATIO = 0.6
 SINGLE_ANSWER_RATIO = 0.85
-# What a person said is cited beside the best of it from this share of its score (all of it was before): at 0.55
-# and above a seeds answer loses its second fact (a sentence at 0.53 of the best). Seeds-outside tune half citation
-# precision 0.579 -> 0.583, multihop-new tune half unchanged, seeds key-fact recall unchanged.
-SPEECH_SCORE_RATIO = 0.5
 # When words alone find no answer, this many of the best sentences by words are compared with the question by
 # meaning (the embedding model): enough to hold a paraphrase's sentence, which still shares a name or two.
 SEMANTIC_CANDIDATES = 8
@@ -550,9 +546,9 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
     # Nothing the person said touches the topic directly: they did not speak about it here.
     if topic and not any(direct(s) > 0 for e in scored for s in e.sentences):
         return []
-    # From `SPEECH_SCORE_RATIO` of the best: below `NEIGHBOUR_SHARE`, so the sentence before an on-topic "He added …",
-    # which says who "he" is, stays.
-    chosen = _pick(scored, top_k, SPEECH_SCORE_RATIO)
+    # Everything on the topic the person said, best first: on the seeds (int8 index), half the best's score as a
+    # floor drops López Obrador's "scapegoat" and "social decay" sentences from the fentanyl answer.
+    chosen = _pick(scored, top_k, min_ratio=0.0)
     # Best first, but a follow-up ("He added …") goes right after its antecedent when both are cited.
     def follows(f: Evidence, a: Evidence) -> bool:
         return (f is not a and f.first.article_id == a.first.article_id and all(sp.inherited for sp in f.first.speakers)
