@@ -21,7 +21,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import parse
 from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from rag.accounts import ROLES, Accounts, key_digest
 from rag.settings import Settings
@@ -48,7 +48,9 @@ class Gate:
     def __init__(self, settings: Settings, accounts: Accounts, *, no_auth: bool = False):
         self.accounts = accounts
         self.no_auth = no_auth
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        # A sliding window of two counters: O(1) a request whatever the limit. The moving window kept every
+        # request's time and cost grew with the limit (0.8 ms a request at 100000/minute, py-spy on bench.api).
+        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
         self._per_key = parse(settings.api_key_rate)
         self._per_user = parse(settings.api_user_rate)
         self._per_login = parse(settings.login_rate)

@@ -57,7 +57,9 @@ def build_server(settings: Settings, *, no_auth: bool = False, accounts: Account
     """The API routes, the docs at /docs and /redoc (served locally), and the chat at /."""
     accounts = accounts or Accounts(settings.index_dir)
     app = FastAPIOffline(title="newsrag", version="1", description=DESCRIPTION,
-                         swagger_ui_parameters={"defaultModelsExpandDepth": 0})
+                         swagger_ui_parameters={"defaultModelsExpandDepth": 0},
+                         # FastAPI's own OpenTelemetry instrumentation: off, as all telemetry here
+                         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False})
     errors.install(app)
     app.add_middleware(BodyLimit, limits=BODY_LIMITS)
     app.state.gate = Gate(settings, accounts, no_auth=no_auth)
