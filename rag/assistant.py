@@ -185,6 +185,8 @@ class Assistant:
         searched = scope.describe() or None
         if searched and searched_filters is not None and searched_filters.undated and dates.undated:
             searched += f" {dates.undated} article{'s' if dates.undated != 1 else ''} with no date searched too."
+        if scope.newest and dates.newest is None:  # nothing is dated: no article can be told the newest
+            searched = f'No article has a publication date, so none can be told the newest ("{scope.phrase}").'
         # The time words chose the dates searched; the rest of the question is what to find in them.
         asked = scope.rest or resolved
         found = self.find_evidence(asked, searched_filters, top_k, newest_first=scope.newest)

@@ -68,3 +68,9 @@ def test_before_an_event_searches_up_to_its_first_report(dated_index):
     assert answer.searched == ('Searched articles published up to 2023-11-20 ("before the new contract", '
                                'first reported 2023-11-21).')
     assert answer.citations and all(c.date < "2023-11-21" for c in answer.citations)
+
+
+def test_the_latest_in_a_library_with_no_dates_says_so(seeds_index):
+    answer = query("What is the latest on the fentanyl talks?", index=seeds_index)
+    assert answer.searched == 'No article has a publication date, so none can be told the newest ("the latest on").'
+    assert answer.citations  # still answered from the best-ranked articles
