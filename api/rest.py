@@ -45,6 +45,7 @@ class FiltersIn(BaseModel):
     authors: list[str] = []
     date_from: date | None = None
     date_to: date | None = None
+    undated: bool = Field(default=False, description="with a date range, also search articles that have no date")
 
 
 class AskRequest(BaseModel):
@@ -116,7 +117,7 @@ async def ask(body: AskRequest, caller: Caller = Depends(allowed("ask")),
               lib: Librarian = Depends(librarian)) -> Response:
     f = body.filters or FiltersIn()
     filters = Filters(sources=tuple(f.sources), article_ids=tuple(f.article_ids), date_from=f.date_from,
-                      date_to=f.date_to)
+                      date_to=f.date_to, undated=f.undated)
     try:
         answer = await answer_of(lib, body.question, [m.model_dump() for m in body.history], filters, f.authors,
                                  body.top_k)

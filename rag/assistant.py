@@ -192,7 +192,7 @@ class Assistant:
         found = self.find_evidence(asked, searched_filters, top_k, newest_first=scope.newest)
         timings = found.timings
         if found.why_not_found is not None:
-            why = found.why_not_found or self._left_out(searched_filters)
+            why = found.why_not_found or self._left_out(searched_filters, by_question=searched is not None)
             return replace(self._abstain(text, resolved, timings, t0, why), searched=searched)
         t = time.perf_counter()
         db = self.library.connect()
@@ -357,9 +357,10 @@ class Assistant:
                 return name
         return None
 
-    def _left_out(self, filters: Filters | None) -> str:
+    def _left_out(self, filters: Filters | None, *, by_question: bool) -> str:
         """What a date range kept out of the search, and why, e.g. "The date filter (from 2023-10-01) left out
         5 of 5 articles: 4 have no date, 1 is dated outside it." Empty without a date range or when it kept all.
+        `by_question`: the question's own time words chose the range (the reader's filter may narrow it).
         """
         if filters is None or not (filters.date_from or filters.date_to):
             return ""
@@ -373,7 +374,7 @@ class Assistant:
         span = " ".join(f"{word} {d.isoformat()}" for word, d in (("from", filters.date_from), ("to", filters.date_to)) if d)
         reasons = [f"{n} {'has' if n == 1 else 'have'} no date" if i == 0 else f"{n} {'is' if n == 1 else 'are'} dated outside it"
                    for i, n in enumerate((undated, left_out - undated)) if n]
-        what = "The dates the question names" if filters.undated else "The date filter"
+        what = "The dates the question names" if by_question else "The date filter"
         return f"{what} ({span}) left out {left_out} of {considered} article{'s' if considered != 1 else ''}: {', '.join(reasons)}."
 
     def _abstain(self, question: str, resolved: str, timings: dict, t0: float, why: str = "") -> Answer:

@@ -317,6 +317,7 @@ def build_app(settings: Settings, librarian: Librarian | None = None, accounts: 
                     with gr.Row():
                         f_from = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1)
                         f_to = gr.Textbox(label="To (YYYY-MM-DD)", max_lines=1)
+                    f_undated = gr.Checkbox(label="Also articles with no date", value=False, elem_id="nr-undated")
                 with gr.Accordion("Library", open=True):
                     library = gr.HTML(elem_id="nr-library")
                     # Shown to roles that may edit once the page knows who is signed in (`who`, below).
@@ -339,7 +340,7 @@ def build_app(settings: Settings, librarian: Librarian | None = None, accounts: 
                         url_btn = gr.Button("Fetch", variant="primary", scale=1, min_width=70, elem_id="nr-url-add")
                     url_report = gr.HTML(elem_id="nr-url-report")
 
-        def ask(q, history, plain, sources, article_ids, d_from, d_to, authors=None):
+        def ask(q, history, plain, sources, article_ids, d_from, d_to, authors=None, undated=False):
             q = (q or "").strip()
             if not q:
                 yield history, plain, gr.update(), gr.update()
@@ -349,7 +350,8 @@ def build_app(settings: Settings, librarian: Librarian | None = None, accounts: 
             yield history, plain, "", gr.update()
             try:
                 filters = Filters(sources=tuple(sources or ()), article_ids=tuple(article_ids or ()),
-                                  date_from=_parse_date(d_from, "From"), date_to=_parse_date(d_to, "To"))
+                                  date_from=_parse_date(d_from, "From"), date_to=_parse_date(d_to, "To"),
+                                  undated=bool(undated))
                 answer = lib.ask(q, plain, filters, list(authors or ()))
             except ValueError as exc:
                 answer = Answer(question=q, text="", abstained=True, error=str(exc))
@@ -363,7 +365,7 @@ def build_app(settings: Settings, librarian: Librarian | None = None, accounts: 
             plain = plain + [{"role": "user", "content": q}, {"role": "assistant", "content": answer.text}]
             yield history, plain, "", answer.to_markdown()
 
-        ask_inputs = [question, chatbot, plain_history, f_sources, f_articles, f_from, f_to, f_authors]
+        ask_inputs = [question, chatbot, plain_history, f_sources, f_articles, f_from, f_to, f_authors, f_undated]
         ask_outputs = [chatbot, plain_history, question, markdown]
         asked = [
             question.submit(ask, ask_inputs, ask_outputs, api_name="ask", concurrency_limit=CHAT_CONCURRENCY,

@@ -50,6 +50,9 @@ def test_follow_up_and_filters(signed_in_server):
         assert "López Obrador" in (follow["resolved_question"] or "")
         none = http.post("/api/v1/ask", json={"question": LOPEZ, "filters": {"date_to": "1990-01-01"}}).json()
         assert none["kind"] != "answered" and not none["citations"]
+        kept = http.post("/api/v1/ask", json={"question": LOPEZ, "filters": {"date_to": "1990-01-01",
+                                                                           "undated": True}}).json()
+        assert kept["kind"] == "answered" and kept["citations"]  # the seeds have no date
 
 
 def test_articles_paging_and_stats(signed_in_server):

@@ -42,5 +42,8 @@ def test_date_filter_over_undated_articles_says_what_it_left_out(seeds_index):
     answer = query("What did López Obrador say about fentanyl?", index=seeds_index,
                    filters=Filters(sources=("The Boston Globe",), date_from=date(2023, 10, 1)))
     assert "The date filter (from 2023-10-01) left out 1 of 1 article: 1 has no date." in answer.text
+    kept = query("What did López Obrador say about fentanyl?", index=seeds_index,
+                 filters=Filters(date_from=date(2023, 10, 1), undated=True))
+    assert kept.kind == "answered" and kept.citations
     unfiltered = query("What did the moon landing cost?", index=seeds_index)
     assert unfiltered.abstained and "date filter" not in unfiltered.text

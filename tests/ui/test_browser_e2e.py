@@ -281,6 +281,11 @@ def test_date_filter_over_undated_articles_says_what_it_left_out(browser, live_a
     assert f"left out {undated} of {len(articles)} articles: {undated} have no date" in text, text
     _wait_first_line_in_view(bubble, "abstention")
     page.screenshot(path=str(OUT / "desktop-date-filter.png"))
+    # The reader can keep undated articles in the range: the same question is answered from them.
+    page.get_by_label("Also articles with no date").check()
+    answered = tab.ask(LOPEZ)
+    assert QUOTE in answered.inner_text() and "left out" not in answered.inner_text()
+    page.screenshot(path=str(OUT / "desktop-date-filter-undated.png"))
 
 
 def test_time_words_in_a_question_show_what_was_searched(browser, live_app):
