@@ -269,7 +269,8 @@ class PostgresConnection:
     def keyword_search(self, words: Sequence[str], filters: Filters | None, limit: int) -> list[str]:
         """Chunk ids whose text, title or source hold any of `words` within `filters`, best first by FTS5's BM25:
         sum over the terms of idf * f * (k1 + 1) / (f + k1 * (1 - b + b * length / average length))."""
-        terms = list(dict.fromkeys(t for w in words for t in keyword_tokens(w)))
+        # Not deduplicated: FTS5 scores each quoted word, so "report" and "reporting" (both "report") count twice.
+        terms = [t for w in words for t in keyword_tokens(w)]
         if not terms:
             return []
         where, params = sql_where(filters)
@@ -278,8 +279,9 @@ class PostgresConnection:
         rows = self.execute(
             f"""WITH n AS (SELECT chunks::float8 AS rows, tokens::float8 / GREATEST(chunks, 1) AS avgdl
                            FROM keyword_totals),
-                     q AS (SELECT v.term, GREATEST(ln((n.rows - v.docs + 0.5) / (v.docs + 0.5)), 1e-6) AS idf
-                           FROM keyword_vocab v, n WHERE v.term = ANY(?) AND v.docs > 0)
+                     w AS (SELECT term, COUNT(*) AS times FROM unnest(?::text[]) AS u(term) GROUP BY term),
+                     q AS (SELECT v.term, w.times * GREATEST(ln((n.rows - v.docs + 0.5) / (v.docs + 0.5)), 1e-6) AS idf
+                           FROM w JOIN keyword_vocab v ON v.term = w.term CROSS JOIN n WHERE v.docs > 0)
                 SELECT c.id FROM (
                     SELECT t.chunk_rowid, SUM(q.idf * t.freq * {BM25_K1 + 1} /
                            (t.freq + {BM25_K1} * ({1 - BM25_B} + {BM25_B} * d.length / n.avgdl))) AS score

@@ -21,7 +21,8 @@ QUESTIONS = ["How many asylum applications does Mexico process a year?",
              "What did López Obrador say about fentanyl?",
              "Which cartels did the United States sanction?",
              "What did Blinken say in Mexico City?",
-             "Who leads the migration talks?"]
+             "Who leads the migration talks?",
+             "Which reports reported the sanctioned cartels?"]  # two words, one stem: FTS5 counts it twice
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
