@@ -41,7 +41,7 @@ from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
 from rag.store import (DatabaseUnreachableError, IndexMismatchError, IndexNotFoundError, check_collection,
                        check_manifest, chroma_collection, chunk_dates, collection_place, count_articles, dating,
                        expected_manifest, last_chunk_rowid, load_articles, open_library, with_index_backend)
-from rag.text import content_words, fast_fold, porter_stems
+from rag.text import content_words, fast_fold, folded_article, porter_stems
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Article, Filters
 from rag.vector_check import check_vectors
 
@@ -102,7 +102,7 @@ def measure(question: str, selection: Selection, names: Sequence[str], best_dens
     first = units[0].first.passage
     kind = answer_type.expected(question)
     typed = kind is not None and any(answer_type.find(s.text, kind, question) for e in units for s in e.sentences)
-    cited_articles = " ".join(fast_fold(articles[e.first.article_id].text) for e in units)
+    cited_articles = " ".join(folded_article(articles[e.first.article_id].text) for e in units)
     first_words = set(re.findall(r"\w+", fast_fold(units[0].text)))
     surnames = [fast_fold(w[-1]) for w in (name_tokens(n) or content_words(n) for n in names) if w]
     name_words = {w for n in names for w in content_words(n)}
@@ -278,13 +278,14 @@ class Assistant:
         attributed = intent is not None or quoted_claim(question) is not None
         sentences = load_sentences(db, list(articles), {k: a.text for k, a in articles.items()}, speakers=attributed)
         reports = {aid: a.source for aid, a in articles.items() if a.source in hits.named}
+        # Nothing is about the question when no sentence shares its words, or when the passages are far from it
+        # in meaning and no sentence holds the share of its words that would answer. Such a question is not
+        # found whatever its sentences' meaning says, so they are compared by meaning only when it is near.
+        far = best < self.retriever.config.min_similarity and intent is None
         selection = select(without_names(question, hits.named), intent, passages, sentences,
                            top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage,
-                           reports=reports, similarity=self._similarity(vector))
+                           reports=reports, similarity=None if far else self._similarity(vector))
         timings["select"] = round((time.perf_counter() - t) * 1000, 2)
-        # Nothing is about the question when no sentence shares its words, or when the passages are far from it
-        # in meaning and no sentence holds the share of its words that would answer.
-        far = best < self.retriever.config.min_similarity and intent is None
         if not selection.evidence or (far and selection.coverage < self.retriever.config.min_coverage):
             return Findings(question, timings, why_not_found="")
         return Findings(question, timings, selection, measure(question, selection, names, best, articles), articles,

@@ -83,11 +83,17 @@ TOPIC_FLOOR_SHARE = 0.5
 NEIGHBOUR_SHARE = 0.6
 # A cited "He added ..." goes right after its antecedent when at most this many sentences follow it. Not measured.
 FOLLOW_UP_DISTANCE = 3
+# Sentences whose `token_set` is kept: over 150 MultiHop-RAG dev questions, 17 calls a question, hit rate 0.65 with
+# 100 kept and 0.67 (all repeats) from 1,000.
+TOKEN_SETS = 1_000
 LEADING_GLUE = re.compile(r"^(?:But|And|However|Yet|Still|So|Also|Meanwhile),?\s+")
 
 
-def token_set(text: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", fast_fold(text)) if w not in HONORIFICS}
+@lru_cache(maxsize=TOKEN_SETS)
+def token_set(text: str) -> frozenset[str]:
+    """The folded words of `text` but honorifics; cached, as a cited sentence is compared with every sentence of its
+    story's syndicated copies."""
+    return frozenset(w for w in re.findall(r"\w+", fast_fold(text)) if w not in HONORIFICS)
 
 
 def near_duplicate(a: str, b: str, threshold: float = COPY_CONTAINMENT) -> bool:
@@ -135,8 +141,7 @@ def load_sentences(db, article_ids: Sequence[str], texts: dict[str, str], *, spe
                    ) -> dict[str, list[Sentence]]:
     """All sentences of the given articles, in order, with speakers attributed unless `speakers` is False."""
     out: dict[str, list[Sentence]] = {}
-    for aid in article_ids:
-        rows = sentence_rows(db, aid)
+    for aid, rows in sentence_rows(db, article_ids).items():
         text = texts[aid]
         sents = [Sentence(aid, r[0], r[1], r[2], r[3], text[r[2]:r[3]]) for r in rows]
         if speakers:

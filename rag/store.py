@@ -635,10 +635,14 @@ def publishers(db: Connection) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
 
 
-def sentence_rows(db: Connection, article_id: str) -> tuple[tuple[int, int, int, int], ...]:
-    """(idx, para, start, end) of each sentence of an article, in order."""
-    return tuple(tuple(r) for r in db.execute(
-        "SELECT idx, para, start, \"end\" FROM sentences WHERE article_id = ? ORDER BY idx", (article_id,)))
+def sentence_rows(db: Connection, article_ids: Sequence[str]) -> dict[str, tuple[tuple[int, int, int, int], ...]]:
+    """{article id: (idx, para, start, end) of each of its sentences, in order} for `article_ids`, in one query."""
+    out: dict[str, list[tuple[int, int, int, int]]] = {aid: [] for aid in article_ids}
+    if article_ids:
+        for aid, *row in db.execute(f"SELECT article_id, idx, para, start, \"end\" FROM sentences WHERE article_id IN "
+                                    f"({','.join('?' * len(out))}) ORDER BY article_id, idx", list(out)):
+            out[aid].append(tuple(row))
+    return {aid: tuple(rows) for aid, rows in out.items()}
 
 
 def sentence_spans(db: Connection, chunks: Sequence[tuple[str, str, int, int]]
