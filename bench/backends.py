@@ -25,9 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from rag.settings import Settings, force_offline
 
@@ -160,11 +158,17 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"the MultiHop-RAG index {args.multihop} is not complete (manifest, 609 articles): "
                          "build it with `rag eval --multihop` first")
 
+    from tests.servers import POSTGRES_BIN, free_port, postgres_running  # the tests' own server (needs pytest)
+
     out = ["## Library backends: SQLite vs PostgreSQL (bench/backends.py)", ""]
-    with tempfile.TemporaryDirectory(prefix="bench-backends-") as tmp, postgres_for_bench(Path(tmp)) as postgres:
+    # The server's folder is a temporary folder of its own: it is handed to the unprivileged user the server runs as.
+    with tempfile.TemporaryDirectory(prefix="bench-backends-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="newsrag-pg-") as pg, \
+            postgres_running(Path(pg), free_port(), durable=True) as postgres:
         workdir = Path(tmp)
-        out.append(f"PostgreSQL {postgres.version} started for the run on a temporary folder; each library copied "
-                   "into it with `rag migrate --to` (same Chroma vectors, in the index folder).")
+        out.append(f"PostgreSQL {POSTGRES_BIN.parent.name} started for the run on a temporary folder (fsync on, "
+                   "as a deployment runs it); each library copied into it with `rag migrate --to` (the same Chroma "
+                   "vectors, in the index folder).")
         out.append("")
         copy = workdir / "multihop"  # the evaluation index stays as it is
         shutil.copytree(args.multihop, copy, ignore=shutil.ignore_patterns("ingest.lock"))
