@@ -67,12 +67,15 @@ def seed_questions() -> list[str]:
 
 def multihop_index_ready(path: Path = MULTIHOP_INDEX, articles: int = 609) -> bool:
     """The MultiHop-RAG evaluation index is complete: manifest written and all articles committed."""
-    import sqlite3
+    from rag.store import Library, count_articles
 
     if not (path / "manifest.json").is_file() or not (path / "library.sqlite").is_file():
         return False
-    with sqlite3.connect(path / "library.sqlite") as db:
-        return db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] >= articles
+    library = Library(path)
+    try:
+        return count_articles(library.connect()) >= articles
+    finally:
+        library.close()
 
 
 def run_json_child(module: str, args: Sequence[str], what: str) -> dict:

@@ -52,9 +52,9 @@ def phase_ours(corpus: Path, workdir: Path, backend: str = "torch") -> dict:
     began = time.perf_counter()
     report = ingest([corpus], settings)
     seconds = time.perf_counter() - began
-    from rag.store import Library
+    from rag.store import chunk_texts, open_library
 
-    texts = [r[0] for r in Library(settings.index_dir).connect().execute("SELECT text FROM chunks ORDER BY rowid")]
+    texts = list(chunk_texts(open_library(settings).connect()).values())
     (workdir / "chunks.json").write_text(json.dumps(texts), encoding="utf-8")
     return {"articles": len(report.added), "chunks": report.chunks, "seconds": seconds}
 

@@ -21,6 +21,7 @@ from eval.paths import MULTIHOP_DIR, eval_index_dir
 from rag import open_assistant
 from rag.fusion import rrf
 from rag.settings import Settings
+from rag.store import chunk_texts
 
 POOL = 60  # candidates fetched per side; the grid uses prefixes of these
 
@@ -47,8 +48,7 @@ def main() -> None:
     items = [i for i in data.items if i.answerable]
     assistant = open_assistant(Settings.load(overrides={"index_dir": args.index}))
     retriever = assistant.retriever
-    db = assistant.library.connect()
-    texts = {r[0]: r[1] for r in db.execute("SELECT id, text FROM chunks")}
+    texts = chunk_texts(assistant.library.connect())
 
     began = time.perf_counter()
     pool_size = retriever.config.candidates

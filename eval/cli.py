@@ -81,12 +81,12 @@ def eval_index(settings: Settings, paths: list[Path], name: str) -> Settings:
     (`eval.paths.eval_index_dir`). One built with another backend is rebuilt: an evaluation measures the
     backend its settings name."""
     from index import ingest
-    from rag.store import read_manifest
+    from rag.store import stored_manifest
 
     settings = settings.replace(index_dir=eval_index_dir(name, settings))
     if settings.chroma_url:  # on a shared server, keep the evaluation's vectors out of the main collection
         settings = settings.replace(collection=f"{settings.collection}-eval-{settings.index_dir.name.removeprefix('index-')}")
-    built_with = (read_manifest(settings.index_dir) or {}).get("backend", settings.backend)
+    built_with = (stored_manifest(settings) or {}).get("backend", settings.backend)
     print(f"evaluation index: {settings.index_dir}", file=sys.stderr)
     with CountProgress("document") as progress:
         ingest(paths, settings, progress=progress, rebuild=built_with != settings.backend)

@@ -36,6 +36,7 @@ from rag.store import (
     feed_entries,
     indexed_links,
     list_feeds,
+    open_library,
     record_feed_entries,
     remove_feed,
     save_feed_check,
@@ -73,21 +74,21 @@ def subscribe(url: str, settings: Settings) -> bool:
     non-http(s) address."""
     if not is_url(url):
         raise ValueError(f"not an http(s) URL: {url}")
-    return add_feed(Library(settings.index_dir, create=True), url.strip(), time.time())
+    return add_feed(open_library(settings, create=True), url.strip(), time.time())
 
 
 def unsubscribe(url: str, settings: Settings) -> bool:
     """Remove a feed; its articles stay in the library. False when it was not there."""
-    return remove_feed(Library(settings.index_dir, create=True), url.strip())
+    return remove_feed(open_library(settings, create=True), url.strip())
 
 
 def feeds(settings: Settings) -> list[Feed]:
-    return list_feeds(Library(settings.index_dir, create=True))
+    return list_feeds(open_library(settings, create=True))
 
 
 def update_feeds(settings: Settings) -> list[FeedRun]:
     """Update every subscribed feed once, in the order they were added."""
-    library = Library(settings.index_dir, create=True)
+    library = open_library(settings, create=True)
     runs = []
     with Fetcher(settings) as fetcher:
         for feed in list_feeds(library):

@@ -8,22 +8,21 @@
     >>> stats(settings).n_articles
     5
 
-Crash safety: SQLite is the commit point (see `rag.store`). Vectors go to Chroma
-first, listed in `pending`; one SQLite transaction then makes a batch of articles
+Crash safety: the library (SQLite or PostgreSQL) is the commit point (see `rag.store`). Vectors go to
+Chroma first, listed in `pending`; one transaction then makes a batch of articles
 visible and clears `pending`. A killed ingest leaves only `pending` ids behind,
-which the next ingest deletes from Chroma before it starts.
+which the next ingest deletes from Chroma before it starts. One writer at a time: a file lock in the
+index folder, or an advisory lock in PostgreSQL (`rag.store.writer_lock`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import itertools
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from index import rebuild as swap
 from index.chunk import chunk_article
@@ -40,8 +39,11 @@ from rag.store import (
     article_groups,
     check_manifest,
     chroma_client,
+    check_collection,
     chroma_collection,
     clear_pending,
+    collection_identity,
+    collection_place,
     committed_chunks,
     drop_article,
     expected_manifest,
@@ -51,18 +53,18 @@ from rag.store import (
     insert_article,
     list_articles,
     mark_pending,
+    open_library,
     pending_chunks,
-    read_manifest,
     set_groups,
     signatures,
     stored_version,
     with_index_backend,
-    write_manifest,
+    writer_lock,
 )
 from rag.settings import Settings
 from rag.text import split_sentences
 from rag.types import Article, Chunk, chunk_metadata
-from rag.vector_check import VectorGap, check_vectors, collection_place
+from rag.vector_check import VectorGap, check_vectors
 
 Progress = Callable[[int, int, str], None]  # (documents read, documents in all, what is being read)
 # Chunks embedded per batch: big enough to keep the model busy, small enough that a
@@ -173,8 +175,12 @@ def ingest(
     paths, loaded = [Path(p) for p in paths], list(loaded)
     if rebuild and (missing := [str(p) for p in paths if not p.exists()]):
         raise IngestInputError(f"no such file or directory: {', '.join(missing)}; the index was not changed")
-    with _ingest_lock(Path(settings.index_dir), wait, progress):
-        swap.recover(settings)
+    if rebuild and settings.database_url:
+        raise IngestInputError("--rebuild builds a new index folder beside the old one; with a database, build "
+                               "into a new database (--database-url) instead: the library was not changed")
+    with _writer(settings, wait, progress):
+        if not settings.database_url:
+            swap.recover(settings)
         if not rebuild:
             report = _ingest_into(paths, loaded, with_index_backend(settings), progress)
         else:
@@ -240,12 +246,13 @@ def repair(settings: Settings, *, progress: Progress | None = None, wait: bool =
     """
     began = time.perf_counter()
     report = RepairReport()
-    with _ingest_lock(Path(settings.index_dir), wait, progress):
-        swap.recover(settings)
+    with _writer(settings, wait, progress):
+        if not settings.database_url:
+            swap.recover(settings)
         settings = with_index_backend(settings)
-        Library(settings.index_dir)  # IndexNotFoundError when there is no index to repair
-        if read_manifest(settings.index_dir) is None:
-            raise IndexNotFoundError(f"no index at {settings.index_dir}: build one with `rag index PATH...`")
+        library = open_library(settings)  # IndexNotFoundError when there is no index to repair
+        if library.manifest() is None:
+            raise IndexNotFoundError(f"no index at {library.place}: build one with `rag index PATH...`")
         embedder = embedder_for(settings)
         library, collection, step = _open_for_writing(settings, embedder)
         _recover_pending(library, collection)
@@ -270,25 +277,24 @@ def repair(settings: Settings, *, progress: Progress | None = None, wait: bool =
 
 def remove(article_id: str, settings: Settings) -> bool:
     """Remove one article (its text, chunks, vectors and keyword entries). False if it was not there."""
-    with _ingest_lock(Path(settings.index_dir), True, None):
-        library = Library(settings.index_dir)
+    with _writer(settings, True, None):
+        library = open_library(settings)
         collection = chroma_collection(settings, create=False)
         _recover_pending(library, collection)
         db = library.connect()
         if not has_article(db, article_id):
             return False
-        db.execute("BEGIN IMMEDIATE")
-        old_ids = drop_article(db, article_id)
-        db.execute("COMMIT")
+        with db.transaction():
+            old_ids = drop_article(db, article_id)
         _delete_vectors(library, collection, old_ids)
         return True
 
 
 def stats(settings: Settings) -> IndexStats:
     """The library listing and totals of the index at `settings.index_dir`."""
-    library = Library(settings.index_dir)
+    library = open_library(settings)
     articles = list_articles(library)
-    manifest = read_manifest(settings.index_dir) or {}
+    manifest = library.manifest() or {}
     vectors, unchecked = None, ""
     if manifest:
         try:
@@ -307,34 +313,22 @@ def stats(settings: Settings) -> IndexStats:
     )
 
 
-@contextmanager
-def _ingest_lock(index_dir: Path, wait: bool, progress: Progress | None) -> Iterator[None]:
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / "ingest.lock", "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if not wait:
-                raise IngestBusyError(f"another ingest is running on {index_dir}; try again when it ends") from None
-            if progress:
-                progress(0, 0, "waiting for another ingest to finish")
-            fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+def _writer(settings: Settings, wait: bool, progress: Progress | None):
+    """The library's writer lock (`rag.store.writer_lock`), saying so while it waits."""
+    on_wait = (lambda: progress(0, 0, "waiting for another ingest to finish")) if progress else None
+    return writer_lock(settings, wait=wait, on_wait=on_wait, busy=IngestBusyError)
 
 
 def _open_for_writing(settings: Settings, embedder: Embedder):
     """(library, collection, how many vectors to write at once: at most what the Chroma client takes)."""
-    index_dir = Path(settings.index_dir)
     wanted = expected_manifest(settings, embedder.weights_sha256, embedder.dimension)
-    found = read_manifest(index_dir)
+    library = open_library(settings, create=True)
+    found = library.manifest()
     if found is not None:
-        check_manifest(index_dir, found, wanted)
-    library = Library(index_dir, create=True)
+        check_manifest(library, found, wanted)
     client = chroma_client(settings)
-    collection = chroma_collection(settings, create=True)
+    collection = chroma_collection(settings, create=True, identity=collection_identity(found or wanted))
+    check_collection(collection, found or wanted, settings)
     if found is None:
         if settings.chroma_url and collection.count():
             # A server is shared: vectors here belong to another index folder (or a deleted one).
@@ -343,7 +337,7 @@ def _open_for_writing(settings: Settings, embedder: Embedder):
                 f"{collection.count()} vectors of another index; give this index its own collection "
                 "(RAG_COLLECTION=<name>)"
             )
-        write_manifest(index_dir, wanted)
+        library.save_manifest(wanted)
     return library, collection, min(client.get_max_batch_size(), settings.chroma_batch or BATCH_CHUNKS)
 
 
@@ -429,26 +423,18 @@ class _Writer:
             self._tell(batch, stream[min(i + self.step, len(stream)) - 1])
         db = self.library.connect()
         committed, replaced = [], []
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with db.transaction():
             set_groups(db, regrouped)
             for k, p in enumerate(batch):
                 if k in failed:
                     continue
-                db.execute("SAVEPOINT article")
                 try:
-                    replaced += _insert_article(db, p)
-                    db.execute("RELEASE article")
+                    with db.savepoint():
+                        replaced += _insert_article(db, p)
                     committed.append(p)
                 except Exception as exc:
-                    db.execute("ROLLBACK TO article")
-                    db.execute("RELEASE article")
                     failed[k] = exc
             clear_pending(db, [c.id for p in committed for c in p.chunks])
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
         for k, exc in failed.items():
             self.report.failed.append(FileProblem(batch[k].article.path, _reason(exc)))
         _delete_vectors(self.library, self.collection, replaced + [c.id for k in failed for c in batch[k].chunks])

@@ -43,11 +43,11 @@ def _add_query_options(p: argparse.ArgumentParser) -> None:
 
 def filters_from(args, settings: Settings) -> Filters | None:
     """The command's filters; an author filter becomes the ids of that author's articles (ValueError: none)."""
-    from rag.store import Library, restrict_to_authors
+    from rag.store import open_library, restrict_to_authors
 
     f = Filters(sources=tuple(args.sources or ()), date_from=args.since, date_to=args.until)
     if args.authors:
-        return restrict_to_authors(Library(settings.index_dir), f, args.authors)
+        return restrict_to_authors(open_library(settings), f, args.authors)
     return None if f.is_empty() else f
 
 

@@ -38,12 +38,12 @@ from rag.question_dates import EVENT_POOL, RECENCY_STEPS, RELEVANT_SHARE, TimeSc
 from rag.retrieve import HybridRetriever, RankedPassage, RetrievalConfig
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
-from rag.store import (IndexMismatchError, IndexNotFoundError, Library, check_manifest, chroma_collection, chunk_dates,
-                       count_articles, dating, expected_manifest, last_chunk_rowid, in_keyword_index, load_articles, read_manifest,
-                       with_index_backend)
+from rag.store import (DatabaseUnreachableError, IndexMismatchError, IndexNotFoundError, check_collection,
+                       check_manifest, chroma_collection, chunk_dates, collection_place, count_articles, dating,
+                       expected_manifest, last_chunk_rowid, load_articles, open_library, with_index_backend)
 from rag.text import content_words, fast_fold, porter_stems
 from rag.types import ANSWERED, NOT_STATED, NOT_STATED_LEAD, Answer, Article, Filters
-from rag.vector_check import check_vectors, collection_place
+from rag.vector_check import check_vectors
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class Findings:
 
 
 class Assistant:
-    """One opened index: the embedder, the Chroma collection and the SQLite library.
+    """One opened index: the embedder, the Chroma collection and the library (SQLite or PostgreSQL).
 
         assistant = open_assistant(Settings.load(overrides={"index_dir": "/tmp/seeds-idx"}))
         assistant.query("How many asylum applications does Mexico process a year?").citations[0].quote
@@ -147,15 +147,17 @@ class Assistant:
     def __init__(self, settings: Settings, retrieval: RetrievalConfig | None = None, gate: GateWeights | None = None):
         settings = with_index_backend(settings)
         self.settings = settings
-        index_dir = Path(settings.index_dir)
-        self.library = Library(index_dir)  # raises IndexNotFoundError when there is no index
-        manifest = read_manifest(index_dir)
+        self.library = open_library(settings)  # raises IndexNotFoundError when there is no index
+        manifest = self.library.manifest()
         if manifest is None:
-            raise IndexNotFoundError(f"no index at {index_dir}: build one with `rag index PATH...` (e.g. `rag index seeds`)")
+            raise IndexNotFoundError(f"no index at {self.library.place}: build one with `rag index PATH...` "
+                                     "(e.g. `rag index seeds`)")
         self.embedder = embedder_for(settings)
-        check_manifest(index_dir, manifest, expected_manifest(settings, self.embedder.weights_sha256, self.embedder.dimension))
+        check_manifest(self.library, manifest,
+                       expected_manifest(settings, self.embedder.weights_sha256, self.embedder.dimension))
         # A collection lost from where the index wrote it leaves the keyword side to answer alone.
         collection = chroma_collection(settings, create=False, lost_ok=True)
+        check_collection(collection, manifest, settings)
         self.vector_gap = check_vectors(self.library, collection, collection_place(settings))
         if self.vector_gap:
             log.warning("%s", self.vector_gap.line())
@@ -353,7 +355,7 @@ class Assistant:
         for name in names:
             surname = (name_tokens(name) or content_words(name) or [""])[-1]
             surname = re.sub(r"['’]s$", "", surname)
-            if surname and not in_keyword_index(db, surname):
+            if surname and not db.in_keyword_index(surname):
                 return name
         return None
 
@@ -458,7 +460,7 @@ def query(question: str, *, history: Sequence[Mapping] | None = None, top_k: int
             assistant = open_assistant(Settings.load())
         return assistant.query(question, history=history, top_k=top_k, filters=filters)
     except Exception as exc:  # one line for the user; the process keeps serving
-        if isinstance(exc, (IndexNotFoundError, IndexMismatchError, ModelError)):
+        if isinstance(exc, (IndexNotFoundError, IndexMismatchError, DatabaseUnreachableError, ModelError)):
             log.warning("query: %s", exc)  # expected: the message says what to do
         else:
             log.exception("query failed")

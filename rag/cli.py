@@ -11,8 +11,8 @@
     rag eval eval/gold/seeds.jsonl
     rag bench --only query
 
-Every command takes `--index DIR` (or `RAG_INDEX_DIR`). docs/cli.md is every command's --help
-(`python -m rag.cli_docs` writes it).
+Every command takes `--index DIR` (or `RAG_INDEX_DIR`), `--chroma-url` and `--database-url`. docs/cli.md is
+every command's --help (`python -m rag.cli_docs` writes it).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from rag.settings import Settings, force_offline
 class Command:
     """One `rag` subcommand. `define` ("module:function") names a function `define(parser)` that adds the
     command's arguments and sets `handler`, a function `handler(args, settings) -> exit code`; its docstring's
-    first line is the command's help. `common`: the command takes --index and --chroma-url (`feed` gives
-    them to each of its actions instead; `bench` has no index)."""
+    first line is the command's help. `common`: the command takes --index, --chroma-url and --database-url
+    (`feed` gives them to each of its actions instead; `bench` has no index)."""
 
     name: str
     define: str
@@ -54,16 +54,20 @@ COMMANDS = (
     Command("serve", "ui.cli:define_ui"),  # the same server: the chat and the HTTP API
     Command("user", "rag.accounts_cli:define_user", common=False),
     Command("key", "rag.accounts_cli:define_key", common=False),
+    Command("migrate", "index.migrate:define_migrate"),
     Command("eval", "eval.cli:define_eval"),
     Command("bench", "bench.run:define_bench", common=False),
 )
 
 
 def common_options() -> argparse.ArgumentParser:
-    """--index and --chroma-url (a parent parser)."""
+    """--index, --chroma-url and --database-url (a parent parser)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", dest="index_dir", metavar="DIR", help="index folder (default: RAG_INDEX_DIR or .rag/index)")
     common.add_argument("--chroma-url", dest="chroma_url", metavar="URL", help="use a Chroma server instead of the embedded store")
+    common.add_argument("--database-url", dest="database_url", metavar="URL",
+                        help="keep the library in PostgreSQL (postgresql://user:password@host:5432/db) instead of "
+                             "SQLite in the index folder")
     return common
 
 

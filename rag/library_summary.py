@@ -2,7 +2,7 @@
 
 Used for "not found" answers ("They cover: ...") and for the chat's example questions.
 
-    summary = describe_library(Library(index_dir).connect())
+    summary = describe_library(open_library(settings).connect())
     summary.line     # '5 articles from AFP, The Boston Globe, The New York Times and others, 2023-10-04 to ...'
     summary.people   # (PersonTopic(person='Andrés Manuel López Obrador', topic='fentanyl'), ...)
 """
@@ -48,7 +48,7 @@ class LibrarySummary:
 
 
 def describe_library(db) -> LibrarySummary:
-    """Describe the library behind the SQLite connection `db` (see the module docstring)."""
+    """Describe the library behind the connection `db` (see the module docstring)."""
     rows = latest_articles(db, TOPIC_SAMPLE)
     n = count_articles(db)
     # Topics: title words written in lower case in the text (common nouns, not places or names), one per

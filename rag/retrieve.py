@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -20,7 +19,7 @@ from rag.filters import chroma_where
 from rag.fusion import interleave_sources, round_robin, rrf
 from rag.ordering import Candidate, OrderFeatures, OrderWeights, best_sentences, coverage_order, sentence_stems
 from rag.report_clauses import Clause, report_clauses
-from rag.store import chunk_rows, fts_query, keyword_counts, keyword_search, last_chunk_rowid, publishers, sentence_spans
+from rag.store import Connection, chunk_rows, last_chunk_rowid, publishers, sentence_spans
 from rag.text import content_words, fast_fold, porter_stems
 from rag.types import Filters
 
@@ -124,7 +123,7 @@ class HybridRetriever:
         `reopen()`: the collection as it is now (None while lost), for a collection lost at open or since (a
         server restarted without its data forgets the collection this one names; a repair makes a new one)."""
         self.collection = collection
-        self.library = library  # rag.store.Library: one SQLite connection per thread
+        self.library = library  # rag.store.open_library: one connection per thread
         self.config = config
         self.embed = embed
         self.reopen = reopen
@@ -135,7 +134,7 @@ class HybridRetriever:
         self._df_generation = -1
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def db(self) -> Connection:
         return self.library.connect()
 
     def dense(self, vector, filters: Filters | None) -> list[tuple[str, float]]:
@@ -180,22 +179,19 @@ class HybridRetriever:
         return [w for i, w in enumerate(words) if i in kept]
 
     def chunk_counts(self, stems: list[str]) -> dict[str, int]:
-        """How many chunks hold each stem, from FTS5's own vocabulary (nothing loaded whole)."""
+        """How many chunks hold each stem, from the keyword index's own vocabulary (nothing loaded whole)."""
         generation = last_chunk_rowid(self.db)
         if generation != self._df_generation or len(self._df) > MAX_CACHED_STEMS:
             self._df, self._df_generation = {}, generation
         missing = [s for s in dict.fromkeys(stems) if s not in self._df]
         if missing:
-            found = keyword_counts(self.db, missing)
+            found = self.db.keyword_counts(missing)
             self._df.update({s: found.get(s, 0) for s in missing})
         return self._df
 
     def keyword(self, question: str, filters: Filters | None) -> list[str]:
         """Chunk ids by BM25 (text weighted above title and source), best first."""
-        match = fts_query(self.keyword_terms(question))
-        if not match:
-            return []
-        return keyword_search(self.db, match, filters, self.config.candidates)
+        return self.db.keyword_search(self.keyword_terms(question), filters, self.config.candidates)
 
     def named_sources(self, question: str) -> list[str]:
         """Publishers of the index that the question names, in the order it names them."""

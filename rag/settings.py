@@ -46,7 +46,7 @@ class Settings:
     """Configuration for indexing and querying.
 
     Environment variables are the field names upper-cased with a `RAG_` prefix,
-    e.g. `RAG_INDEX_DIR`, `RAG_TOP_K`, `RAG_CHROMA_URL`.
+    e.g. `RAG_INDEX_DIR`, `RAG_TOP_K`, `RAG_CHROMA_URL`, `RAG_DATABASE_URL`.
     """
 
     index_dir: Path = REPO_ROOT / ".rag" / "index"
@@ -65,6 +65,9 @@ class Settings:
     top_k: int = 4  # citations in an answer at most
     candidates: int = 60  # passages each retriever contributes before fusion (tuned on MultiHop-RAG dev)
     chroma_url: str | None = None  # None: embedded PersistentClient under index_dir
+    # PostgreSQL for the library and keyword index (postgresql://user:password@host:5432/db), shared by every
+    # host; None: SQLite in index_dir (`rag.store.open_library`).
+    database_url: str | None = None
     chroma_batch: int | None = None  # vectors embedded and written at once; None: 256, never above Chroma's limit
     llm_url: str | None = None  # OpenAI-compatible endpoint; None: extractive answers only
     llm_model: str = "local"

@@ -1,6 +1,16 @@
-"""The index folder: what is on disk, and how to open it.
+"""The library: what an index holds besides its vectors, and how to open it.
 
-One folder per index:
+Two backends with one interface, chosen by the settings (`open_library`):
+
+- embedded (default): SQLite, `Library`, in the index folder;
+- shared: PostgreSQL, `rag.store_postgres.PostgresLibrary`, when `database_url` (`RAG_DATABASE_URL`) is set.
+  Any number of processes on any hosts read and write one library; with `chroma_url` too, no state is on the host.
+
+    library = open_library(settings)                 # IndexNotFoundError when there is none yet
+    db = library.connect()                           # this thread's connection
+    load_articles(db, ["3f2a…"])                     # every read and write below takes that connection
+
+The index folder of the embedded backend:
 
     <index_dir>/manifest.json    model, weights hash, dimension, chunker settings, versions
     <index_dir>/library.sqlite   articles (cleaned text + metadata), sentences, chunks,
@@ -12,10 +22,15 @@ One folder per index:
     <index_dir>/ingest.lock      held by the one ingest allowed at a time
     <index_dir>/.rebuild/ .old/  only while `rag index --rebuild` builds and swaps (see `index.rebuild`)
 
-Every SQL statement against the library is a function here (the ingest's transaction control aside); the
-metadata each Chroma vector carries is `rag.types.chunk_metadata`.
+PostgreSQL holds the same tables, the manifest and schema version in `meta`, and its own keyword index
+(`rag.store_postgres`); its writers take an advisory lock instead of the file lock.
 
-SQLite is the commit point. An article exists once its row is in `articles`;
+Every SQL statement against the library is here or in its backend module. The statements below are written
+once for both backends: `?` placeholders (the PostgreSQL connection translates them), `"end"` quoted (a
+reserved word in PostgreSQL), standard upserts. What differs (transactions, the keyword index, the schema) is
+a method of the backend's connection: `db.transaction()`, `db.savepoint()`, `db.keyword_search(...)`.
+
+The library is the commit point. An article exists once its row is in `articles`;
 its vectors are written to Chroma *before* that transaction and readers ignore
 vectors whose chunk id is not in `chunks`. Chunk ids written to Chroma but not yet
 committed are listed in `pending`, so a killed ingest is cleaned up by the next one.
@@ -23,14 +38,16 @@ committed are listed in `pending`, so a killed ingest is cleaned up by the next 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from rag.filters import sql_where
 from rag.settings import Settings, force_offline
@@ -113,15 +130,19 @@ CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
 
 
 class IndexNotFoundError(RuntimeError):
-    """There is no index at the given folder yet."""
+    """There is no index at the given folder (or database) yet."""
 
 
 class IndexMismatchError(RuntimeError):
-    """The index on disk was built with another model or chunker than the settings ask for."""
+    """The index was built with another model, chunker or schema than the settings and this code ask for."""
 
 
 class IndexCorruptError(IndexMismatchError):
     """The index's manifest cannot be read; like a mismatch, the way out is a rebuild."""
+
+
+class DatabaseUnreachableError(RuntimeError):
+    """The library's database server cannot be reached or refuses the connection."""
 
 
 def library_versions() -> dict[str, str]:
@@ -168,14 +189,23 @@ def read_manifest(index_dir: Path) -> dict | None:
     return manifest
 
 
+def stored_manifest(settings: Settings) -> dict | None:
+    """The manifest of the library `settings` name (the index folder's file, or the database's `meta`); None when
+    there is no library yet."""
+    if settings.database_url:
+        from rag.store_postgres import PostgresLibrary
+
+        return PostgresLibrary.stored_manifest(settings.database_url)
+    return read_manifest(Path(settings.index_dir))
+
+
 def with_index_backend(settings: Settings) -> Settings:
     """`settings` with the embedding backend that built the index, when there is one.
 
     The backend is how the same model is run (fp32 torch or int8 ONNX); vectors from one
     must be compared with vectors from the same one, so an existing index decides.
     """
-    manifest = read_manifest(Path(settings.index_dir))
-    backend = (manifest or {}).get("backend")
+    backend = (stored_manifest(settings) or {}).get("backend")
     return settings.replace(backend=backend) if backend and backend != settings.backend else settings
 
 
@@ -186,16 +216,13 @@ def write_manifest(index_dir: Path, manifest: dict) -> None:
     tmp.replace(path)  # atomic: a reader sees the old manifest or the new one
 
 
-def check_manifest(index_dir: Path, found: dict, wanted: dict) -> None:
-    """Raise IndexMismatchError naming what differs and how to rebuild."""
+def check_manifest(library, found: dict, wanted: dict) -> None:
+    """Raise IndexMismatchError naming what differs and what to do (`library.remedy`)."""
     diffs = [f"{k}: index has {found.get(k)!r}, settings want {wanted.get(k)!r}"
              for k in BINDING_KEYS if found.get(k) != wanted.get(k)]
     if diffs:
         raise IndexMismatchError(
-            f"the index at {index_dir} was built with other settings ({'; '.join(diffs)}). "
-            f"Rebuild it: `rag index --rebuild --index {index_dir} PATH...`, "
-            "or point --index at a new folder."
-        )
+            f"the index at {library.place} was built with other settings ({'; '.join(diffs)}). {library.remedy}")
 
 
 def chroma_client(settings: Settings):
@@ -242,8 +269,36 @@ def release_chroma(settings: Settings) -> None:
 HNSW_CONFIGURATION = {"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 128, "max_neighbors": 32}}
 
 
-def chroma_collection(settings: Settings, *, create: bool, lost_ok: bool = False):
+def collection_place(settings: Settings) -> str:
+    """Where the index's vectors are, in words."""
+    where = f"on {settings.chroma_url}" if settings.chroma_url else f"in {settings.index_dir}/chroma"
+    return f"the Chroma collection {settings.collection!r} {where}"
+
+
+# The manifest facts a collection records as its metadata, so that its vectors can be checked against the library.
+COLLECTION_KEYS = ("model", "weights_sha256", "backend", "dimension")
+
+
+def collection_identity(manifest: dict) -> dict:
+    """The metadata a new collection records: which model made its vectors."""
+    return {f"newsrag_{k}": manifest[k] for k in COLLECTION_KEYS}
+
+
+def check_collection(collection, manifest: dict, settings: Settings) -> None:
+    """IndexMismatchError (one line) when `collection` records vectors of another model than the library's
+    `manifest`: the Chroma server and the library disagree. Collections from before the record are not checked."""
+    recorded = (collection.metadata or {}) if collection is not None else {}
+    diffs = [f"{k}: vectors {recorded[f'newsrag_{k}']!r}, library {manifest.get(k)!r}" for k in COLLECTION_KEYS
+             if f"newsrag_{k}" in recorded and recorded[f"newsrag_{k}"] != manifest.get(k)]
+    if diffs:
+        raise IndexMismatchError(
+            f"{collection_place(settings)} holds vectors of another index than the library ({'; '.join(diffs)}): "
+            "point --chroma-url and RAG_COLLECTION at the library's own collection")
+
+
+def chroma_collection(settings: Settings, *, create: bool, lost_ok: bool = False, identity: dict | None = None):
     """The index's collection. Embeddings are always passed in, so no embedding function is used.
+    A collection created here records `identity` (`collection_identity`) as its metadata.
 
     Without `create`, a missing collection raises IndexNotFoundError saying where the index's
     vectors were written (an index built embedded and opened with a server URL, or the reverse).
@@ -255,12 +310,12 @@ def chroma_collection(settings: Settings, *, create: bool, lost_ok: bool = False
     client = chroma_client(settings)
     if create:
         return client.get_or_create_collection(
-            settings.collection, configuration=HNSW_CONFIGURATION, embedding_function=None
+            settings.collection, configuration=HNSW_CONFIGURATION, metadata=identity or None, embedding_function=None
         )
     try:
         return client.get_collection(settings.collection, embedding_function=None)
     except NotFoundError:
-        manifest = read_manifest(settings.index_dir) or {}
+        manifest = stored_manifest(settings) or {}
         if lost_ok and manifest.get("chroma_url") == settings.chroma_url \
                 and manifest.get("collection", settings.collection) == settings.collection:
             return None
@@ -273,20 +328,174 @@ def chroma_collection(settings: Settings, *, create: bool, lost_ok: bool = False
         ) from None
 
 
-def open_sqlite(path: Path, timeout: float) -> sqlite3.Connection:
+def open_sqlite(path: Path, timeout: float, factory: type[sqlite3.Connection] = sqlite3.Connection
+                ) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit), rows by name, WAL, foreign keys on."""
-    db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None, factory=factory)
     db.row_factory = sqlite3.Row
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
     return db
 
 
-class Library:
-    """Connections to one index folder's SQLite library; one connection per thread.
+def open_library(settings: Settings, *, create: bool = False):
+    """The library `settings` name: PostgreSQL at `database_url` when set, else SQLite in `index_dir`.
+
+    Without `create`, IndexNotFoundError when there is none; IndexMismatchError when it has another schema
+    version; DatabaseUnreachableError (one line) when the database server cannot be reached.
+
+        library = open_library(Settings.load())
+        load_articles(library.connect(), ids)
+    """
+    if settings.database_url:
+        from rag.store_postgres import PostgresLibrary
+
+        return PostgresLibrary(settings.database_url, create=create)
+    return Library(settings.index_dir, create=create)
+
+
+@contextmanager
+def writer_lock(settings: Settings, *, wait: bool, on_wait: Callable[[], None] | None = None,
+                busy: type[Exception] = RuntimeError) -> Iterator[None]:
+    """Be the one writer of the library `settings` name until the block ends: a file lock in the index folder
+    (SQLite), an advisory lock in the database (PostgreSQL: writers on any host). Without `wait`, `busy` is
+    raised when another writer holds it; otherwise `on_wait()` is called once and the lock awaited.
+
+        with writer_lock(settings, wait=False, busy=IngestBusyError):
+            ...   # ingest
+    """
+    if settings.database_url:
+        from rag.store_postgres import advisory_writer_lock
+
+        with advisory_writer_lock(settings.database_url, wait=wait, on_wait=on_wait, busy=busy):
+            yield
+        return
+    index_dir = Path(settings.index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "ingest.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise busy(f"another ingest is running on {index_dir}; try again when it ends") from None
+            if on_wait:
+                on_wait()
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+# FTS5 BM25 weights of the keyword index's columns (text, title, source): the text counts most. Not measured.
+# PostgreSQL's keyword index weighs the same columns the same (`rag.store_postgres`).
+BM25_WEIGHTS = (1.0, 0.5, 0.2)
+
+
+def fts_query(words: Sequence[str]) -> str | None:
+    """An FTS5 OR-query of `words`, each quoted so no word is read as syntax."""
+    return " OR ".join(f'"{w}"' for w in words) if words else None
+
+
+class SQLiteConnection(sqlite3.Connection):
+    """A connection to an embedded library, with what SQLite does its own way: transactions, the FTS5
+    keyword index. `rag.store_postgres.PostgresConnection` has the same methods."""
+
+    def transaction(self):
+        """One write transaction (taking SQLite's write lock at once); rolled back if the block raises."""
+        return self._block("BEGIN IMMEDIATE", ("ROLLBACK",), "COMMIT")
+
+    def savepoint(self):
+        """A part of the transaction undone alone if the block raises (the exception goes on)."""
+        return self._block("SAVEPOINT part", ("ROLLBACK TO part", "RELEASE part"), "RELEASE part")
+
+    @contextmanager
+    def _block(self, begin: str, undo: Sequence[str], end: str) -> Iterator[None]:
+        self.execute(begin)
+        try:
+            yield
+        except BaseException:
+            for statement in undo:
+                self.execute(statement)
+            raise
+        self.execute(end)
+
+    def has_table(self, name: str) -> bool:
+        return self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+
+    def index_keywords(self, rows: Sequence[tuple[int, str, str, str]]) -> None:
+        """Add (chunk rowid, text, title, source) to the keyword index, in the caller's transaction."""
+        self.executemany("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)", rows)
+
+    def unindex_keywords(self, rowids: Sequence[int]) -> None:
+        """Take the chunks of `rowids` out of the keyword index, in the caller's transaction."""
+        self.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(r,) for r in rowids])
+
+    def keyword_search(self, words: Sequence[str], filters: Filters | None, limit: int) -> list[str]:
+        """Chunk ids whose text, title or source hold any of `words` within `filters`, by BM25, best first."""
+        match = fts_query(words)
+        if not match:
+            return []
+        where, params = sql_where(filters)
+        weights = ", ".join(map(str, BM25_WEIGHTS))
+        if filters and filters.sources:
+            # Narrow to the publishers inside FTS5 (its `source` column) so the join below ranks their
+            # matches only, not every chunk the words match; the SQL condition keeps the names exact.
+            phrases = " OR ".join('"' + s.replace('"', '""') + '"' for s in filters.sources)
+            match = f"source : ({phrases}) AND ({match})"
+        if not where:
+            # Rank inside FTS first, join only the winners: half the time of joining every match.
+            rows = self.execute(
+                f"""SELECT c.id FROM (SELECT rowid, bm25(chunks_fts, {weights}) AS score FROM chunks_fts
+                                      WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
+                    JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score""", [match, limit])
+            return [r[0] for r in rows]
+        rows = self.execute(
+            f"""SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
+                JOIN articles a ON a.id = c.article_id
+                WHERE chunks_fts MATCH ?{where}
+                ORDER BY bm25(chunks_fts, {weights}) LIMIT ?""", [match, *params, limit])
+        return [r[0] for r in rows]
+
+    def in_keyword_index(self, word: str) -> bool:
+        """Whether any chunk's text, title or source holds `word` (as the keyword index tokenizes it)."""
+        return self.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
+                            (fts_query([word]),)).fetchone() is not None
+
+    def keyword_counts(self, stems: Sequence[str]) -> dict[str, int]:
+        """How many chunks hold each of `stems` (keys of the keyword index's vocabulary); absent stems are left
+        out."""
+        return dict(self.execute(
+            f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", list(stems)))
+
+
+class PerThreadConnection:
+    """A library's connections: one per thread, opened by the backend's `_open()` on first use."""
+
+    def connect(self):
+        local = self.__dict__.setdefault("_local", threading.local())
+        db = getattr(local, "db", None)
+        if db is None:
+            db = local.db = self._open()
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (before the files move, say)."""
+        db = getattr(self.__dict__.get("_local"), "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+class Library(PerThreadConnection):
+    """The embedded library: one index folder's SQLite file, one connection per thread.
 
     Readers (`rag`) and the writer (`index`) both open it; WAL mode lets a query
-    run while an ingest writes.
+    run while an ingest writes. The schema version is SQLite's `user_version` (0: a library from before it
+    was recorded, which is version 1).
+
+        library = Library(index_dir)          # or open_library(settings)
+        count_articles(library.connect())
     """
 
     def __init__(self, index_dir: Path, *, create: bool = False):
@@ -297,28 +506,49 @@ class Library:
                 f"no index at {self.index_dir}: build one with `rag index PATH...` (e.g. `rag index seeds`)"
             )
         self.index_dir.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        db = self.connect()
+        found = db.execute("PRAGMA user_version").fetchone()[0]
+        if found not in (0, SCHEMA_VERSION):
+            raise IndexMismatchError(schema_mismatch(str(self.index_dir), found))
         if create:
-            with self.connect() as db:
-                db.executescript(SCHEMA)
+            db.executescript(SCHEMA)
+            if found == 0:
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def close(self) -> None:
-        """Close this thread's connection (before the files move, say)."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+    @property
+    def place(self) -> str:
+        """Where the library is, in words."""
+        return str(self.index_dir)
 
-    def connect(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = open_sqlite(self.path, timeout=60)
-            db.execute("PRAGMA synchronous=NORMAL")
-            # The keyword index's vocabulary (term -> number of chunks), for the retriever's term choice;
-            # in `temp`, so opening an index never writes to it.
-            db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')")
-            self._local.db = db
+    @property
+    def remedy(self) -> str:
+        """What to do when the library was built with other settings."""
+        return f"Rebuild it: `rag index --rebuild --index {self.index_dir} PATH...`, or point --index at a new folder."
+
+    def manifest(self) -> dict | None:
+        return read_manifest(self.index_dir)
+
+    def save_manifest(self, manifest: dict) -> None:
+        write_manifest(self.index_dir, manifest)
+
+    def _open(self) -> SQLiteConnection:
+        db = open_sqlite(self.path, timeout=60, factory=SQLiteConnection)
+        db.execute("PRAGMA synchronous=NORMAL")
+        # The keyword index's vocabulary (term -> number of chunks), for the retriever's term choice;
+        # in `temp`, so opening an index never writes to it.
+        db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')")
         return db
+
+
+def schema_mismatch(place: str, found: int) -> str:
+    """The one line for a library of another schema version."""
+    return (f"the library at {place} has schema version {found}, this newsrag reads version {SCHEMA_VERSION}: "
+            "use the newsrag that built it, or build a new library (another --index or --database-url)")
+
+
+# What every function below takes as `db`: `library.connect()`, a SQLiteConnection or a
+# rag.store_postgres.PostgresConnection (the same methods; rows read by name or position).
+Connection = Any
 
 
 @dataclass(frozen=True)
@@ -349,12 +579,12 @@ def list_articles(library: Library) -> list[ArticleSummary]:
 _ARTICLE = "id, title, text, source, author, date, path, url, hash, grp"
 
 
-def _article(r: sqlite3.Row) -> Article:
+def _article(r) -> Article:
     return Article(r["id"], r["title"], r["text"], r["source"], r["author"], r["date"], r["path"], r["url"], r["hash"],
                    r["grp"])
 
 
-def load_articles(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Article]:
+def load_articles(db: Connection, ids: Sequence[str]) -> dict[str, Article]:
     """The articles of `ids` that are in the library, by id."""
     if not ids:
         return {}
@@ -362,45 +592,46 @@ def load_articles(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Artic
     return {r["id"]: _article(r) for r in rows}
 
 
-def latest_articles(db: sqlite3.Connection, limit: int) -> list[Article]:
+def latest_articles(db: Connection, limit: int) -> list[Article]:
     """The `limit` latest articles by date, newest first."""
-    return [_article(r) for r in db.execute(f"SELECT {_ARTICLE} FROM articles ORDER BY date DESC LIMIT ?", (limit,))]
+    return [_article(r) for r in db.execute(f"SELECT {_ARTICLE} FROM articles ORDER BY date IS NULL, date DESC LIMIT ?",
+                                            (limit,))]
 
 
-def syndicated_with(db: sqlite3.Connection, article: Article) -> list[str]:
+def syndicated_with(db: Connection, article: Article) -> list[str]:
     """Ids of the other articles of `article`'s syndication group."""
     if not article.group:
         return []
     return [r[0] for r in db.execute("SELECT id FROM articles WHERE grp = ? AND id != ?", (article.group, article.id))]
 
 
-def count_articles(db: sqlite3.Connection, filters: Filters | None = None, *, undated: bool = False) -> int:
+def count_articles(db: Connection, filters: Filters | None = None, *, undated: bool = False) -> int:
     """How many articles `filters` keep (all without); with `undated`, only those without a date."""
     where, params = sql_where(filters)
     extra = " AND (a.date IS NULL OR a.date = '')" if undated else ""
     return db.execute(f"SELECT COUNT(*) FROM articles a WHERE 1 = 1{where}{extra}", params).fetchone()[0]
 
 
-def publishers(db: sqlite3.Connection) -> list[str]:
+def publishers(db: Connection) -> list[str]:
     """Every publisher (`source`) of the library."""
     return [r[0] for r in db.execute("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
 
 
-def sentence_rows(db: sqlite3.Connection, article_id: str) -> tuple[tuple[int, int, int, int], ...]:
+def sentence_rows(db: Connection, article_id: str) -> tuple[tuple[int, int, int, int], ...]:
     """(idx, para, start, end) of each sentence of an article, in order."""
     return tuple(tuple(r) for r in db.execute(
-        "SELECT idx, para, start, end FROM sentences WHERE article_id = ? ORDER BY idx", (article_id,)))
+        "SELECT idx, para, start, \"end\" FROM sentences WHERE article_id = ? ORDER BY idx", (article_id,)))
 
 
-def sentence_spans(db: sqlite3.Connection, chunks: Sequence[tuple[str, str, int, int]]
+def sentence_spans(db: Connection, chunks: Sequence[tuple[str, str, int, int]]
                    ) -> dict[str, tuple[tuple[int, int], ...]]:
     """For each (chunk id, article id, start, end), the sentences inside that span, as offsets into it."""
     # One query, the span test done by SQLite: filtering every sentence of 20 articles in Python cost 1.3 ms.
     values = ",".join(["(?, ?, ?, ?)"] * len(chunks))
     rows = db.execute(
         f"""WITH p(cid, aid, s, e) AS (VALUES {values})
-            SELECT p.cid, st.start - p.s, st.end - p.s FROM p JOIN sentences st
-            ON st.article_id = p.aid AND st.start >= p.s AND st.end <= p.e ORDER BY p.cid, st.idx""",
+            SELECT p.cid, st.start - p.s, st."end" - p.s FROM p JOIN sentences st
+            ON st.article_id = p.aid AND st.start >= p.s AND st."end" <= p.e ORDER BY p.cid, st.idx""",
         [x for chunk in chunks for x in chunk])
     out: dict[str, list[tuple[int, int]]] = {chunk[0]: [] for chunk in chunks}
     for cid, start, end in rows:
@@ -408,66 +639,23 @@ def sentence_spans(db: sqlite3.Connection, chunks: Sequence[tuple[str, str, int,
     return {cid: tuple(spans) for cid, spans in out.items()}
 
 
-def chunk_text_holding(db: sqlite3.Connection, article_id: str, start: int, end: int) -> str | None:
+def chunk_text_holding(db: Connection, article_id: str, start: int, end: int) -> str | None:
     """The text of the first chunk of an article that holds the span start..end; None when no chunk does."""
-    row = db.execute("SELECT text FROM chunks WHERE article_id = ? AND start <= ? AND end >= ? ORDER BY idx LIMIT 1",
+    row = db.execute("SELECT text FROM chunks WHERE article_id = ? AND start <= ? AND \"end\" >= ? ORDER BY idx LIMIT 1",
                      (article_id, start, end)).fetchone()
     return row[0] if row else None
 
 
-def chunk_rows(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, sqlite3.Row]:
+def chunk_rows(db: Connection, ids: Sequence[str]) -> dict[str, Any]:
     """Committed chunks of `ids` (id, article_id, start, end, text, dup_of, and the article's source and date), by id."""
     return {r["id"]: r for r in db.execute(
-        f"""SELECT c.id, c.article_id, c.start, c.end, c.text, c.dup_of, a.source, a.date FROM chunks c
+        f"""SELECT c.id, c.article_id, c.start, c."end", c.text, c.dup_of, a.source, a.date FROM chunks c
             JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(ids))})""", list(ids))}
 
 
-def last_chunk_rowid(db: sqlite3.Connection) -> int:
+def last_chunk_rowid(db: Connection) -> int:
     """The highest chunk rowid (0 when empty): it moves with every ingest."""
     return db.execute("SELECT COALESCE(MAX(rowid), 0) FROM chunks").fetchone()[0]
-
-
-# FTS5 BM25 weights of the keyword index's columns (text, title, source): the text counts most. Not measured.
-BM25_WEIGHTS = "1.0, 0.5, 0.2"
-
-
-def fts_query(words: Sequence[str]) -> str | None:
-    """An FTS5 OR-query of `words`, each quoted so no word is read as syntax."""
-    return " OR ".join(f'"{w}"' for w in words) if words else None
-
-
-def keyword_search(db: sqlite3.Connection, match: str, filters: Filters | None, limit: int) -> list[str]:
-    """Chunk ids whose text, title or source match the FTS5 query `match` within `filters`, by BM25, best first."""
-    where, params = sql_where(filters)
-    if filters and filters.sources:
-        # Narrow to the publishers inside FTS5 (its `source` column) so the join below ranks their
-        # matches only, not every chunk the words match; the SQL condition keeps the names exact.
-        phrases = " OR ".join('"' + s.replace('"', '""') + '"' for s in filters.sources)
-        match = f"source : ({phrases}) AND ({match})"
-    if not where:
-        # Rank inside FTS first, join only the winners: half the time of joining every match.
-        rows = db.execute(
-            f"""SELECT c.id FROM (SELECT rowid, bm25(chunks_fts, {BM25_WEIGHTS}) AS score FROM chunks_fts
-                                  WHERE chunks_fts MATCH ? ORDER BY score LIMIT ?) f
-                JOIN chunks c ON c.rowid = f.rowid ORDER BY f.score""", [match, limit])
-        return [r[0] for r in rows]
-    rows = db.execute(
-        f"""SELECT c.id FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid
-            JOIN articles a ON a.id = c.article_id
-            WHERE chunks_fts MATCH ?{where}
-            ORDER BY bm25(chunks_fts, {BM25_WEIGHTS}) LIMIT ?""", [match, *params, limit])
-    return [r[0] for r in rows]
-
-
-def in_keyword_index(db: sqlite3.Connection, word: str) -> bool:
-    """Whether any chunk's text, title or source holds `word` (as the keyword index tokenizes it)."""
-    return db.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1", (fts_query([word]),)).fetchone() is not None
-
-
-def keyword_counts(db: sqlite3.Connection, stems: Sequence[str]) -> dict[str, int]:
-    """How many chunks hold each of `stems` (keys of the keyword index's vocabulary); absent stems are left out."""
-    return dict(db.execute(
-        f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", list(stems)))
 
 
 def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequence[str]) -> Filters | None:
@@ -491,12 +679,63 @@ def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequ
     return replace(filters, article_ids=tuple(ids))
 
 
+# ----------------------------------------------------------------- whole tables, for `rag migrate`
+# Every table of the library with its columns, parents before children (the keyword index is rebuilt, not copied).
+LIBRARY_TABLES = {
+    "articles": ("id", "source_key", "title", "source", "author", "date", "path", "url", "hash", "grp", "text",
+                 "added_at"),
+    "sentences": ("article_id", "idx", "para", "start", '"end"'),
+    "signatures": ("article_id", "minhash"),
+    "pages": ("article_id", "page", "start"),
+    "chunks": ("rowid", "id", "article_id", "idx", "start", '"end"', "text", "dup_of"),
+    "pending": ("chunk_id",),
+    "feeds": ("url", "title", "etag", "last_modified", "added_at", "checked_at", "last_result"),
+    "feed_entries": ("feed_url", "entry_id", "link", "stamp"),
+}
+
+
+def table_rows(db: Connection, table: str, batch: int) -> Iterator[list[tuple]]:
+    """The rows of `table` (columns as `LIBRARY_TABLES` lists them), `batch` at a time; none for a table the
+    library does not have (one from before it existed)."""
+    if not db.has_table(table):
+        return
+    columns = LIBRARY_TABLES[table]
+    cursor = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}")
+    while rows := cursor.fetchmany(batch):
+        yield [tuple(r) for r in rows]
+
+
+def insert_rows(db: Connection, table: str, rows: Sequence[tuple]) -> None:
+    """Insert rows of `table` (columns as `LIBRARY_TABLES` lists them) in the caller's transaction."""
+    columns = LIBRARY_TABLES[table]
+    db.executemany(f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows)
+
+
+def count_rows(db: Connection, table: str) -> int:
+    """How many rows `table` holds (0 for a table the library does not have)."""
+    return db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] if db.has_table(table) else 0
+
+
+def keyword_sources(db: Connection, rowids: Sequence[int]) -> list[tuple[int, str, str, str]]:
+    """(chunk rowid, text, article title, article source) of the chunks of `rowids`: what the keyword index holds."""
+    if not rowids:
+        return []
+    return [tuple(r) for r in db.execute(
+        f"""SELECT c.rowid, c.text, a.title, COALESCE(a.source, '') FROM chunks c JOIN articles a ON a.id = c.article_id
+            WHERE c.rowid IN ({','.join('?' * len(rowids))}) ORDER BY c.rowid""", list(rowids))]
+
+
+def chunk_texts(db: Connection) -> dict[str, str]:
+    """Every committed chunk's text by chunk id, in the order they were stored (for benchmarks and tuning)."""
+    return {r[0]: r[1] for r in db.execute("SELECT id, text FROM chunks ORDER BY rowid")}
+
+
 # ----------------------------------------------------------------- copies, for benchmarks
 # Columns that name an article or chunk: renamed by `copy_articles`.
 _ID_COLUMNS = frozenset({"id", "source_key", "grp", "article_id", "dup_of"})
 
 
-def copy_articles(db: sqlite3.Connection, source: str, ids: Sequence[str], suffix: str) -> None:
+def copy_articles(db: Connection, source: str, ids: Sequence[str], suffix: str) -> None:
     """Copy the articles `ids` of the attached library `source` with all their rows (sentences, signatures, pages,
     chunks and keyword entries) into `db`'s main library, every article and chunk id followed by `suffix`; inside
     the caller's transaction. For building large test indexes (`bench/scale.py`): the columns come from the schema.
@@ -522,44 +761,44 @@ def copy_articles(db: sqlite3.Connection, source: str, ids: Sequence[str], suffi
 
 
 # ----------------------------------------------------------------- the write side (`index.pipeline`)
-def has_article(db: sqlite3.Connection, article_id: str) -> bool:
+def has_article(db: Connection, article_id: str) -> bool:
     return db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
 
 
-def stored_version(db: sqlite3.Connection, source_key: str) -> sqlite3.Row | None:
+def stored_version(db: Connection, source_key: str) -> Any:
     """The `id` and `hash` (of the cleaned text) of the article stored from `source_key`; None when there is none."""
     return db.execute("SELECT id, hash FROM articles WHERE source_key = ?", (source_key,)).fetchone()
 
 
-def identical_article(db: sqlite3.Connection, digest: str, source_key: str) -> sqlite3.Row | None:
+def identical_article(db: Connection, digest: str, source_key: str) -> Any:
     """The `id` and `path` of an article from another source whose cleaned text has hash `digest`; None when none
     does."""
     return db.execute("SELECT id, path FROM articles WHERE hash = ? AND source_key != ?", (digest, source_key)).fetchone()
 
 
-def signatures(db: sqlite3.Connection) -> dict[str, bytes]:
+def signatures(db: Connection) -> dict[str, bytes]:
     """Each article's MinHash signature (bytes of uint64s), by article id."""
     return {r["article_id"]: r["minhash"] for r in db.execute("SELECT article_id, minhash FROM signatures")}
 
 
-def article_groups(db: sqlite3.Connection) -> dict[str, str | None]:
+def article_groups(db: Connection) -> dict[str, str | None]:
     """Each article's syndication group, by article id."""
     return {r["id"]: r["grp"] for r in db.execute("SELECT id, grp FROM articles")}
 
 
-def set_groups(db: sqlite3.Connection, updates: Sequence[tuple[str, str]]) -> None:
+def set_groups(db: Connection, updates: Sequence[tuple[str, str]]) -> None:
     """Apply (group, article id) updates."""
     db.executemany("UPDATE articles SET grp = ? WHERE id = ?", updates)
 
 
-def group_chunks(db: sqlite3.Connection, group: str, other_than: str) -> list[tuple[str, str]]:
+def group_chunks(db: Connection, group: str, other_than: str) -> list[tuple[str, str]]:
     """(chunk id, text) of the chunks of the articles of `group` other than article `other_than`."""
     return [(r["id"], r["text"]) for r in db.execute(
         "SELECT c.id, c.text FROM chunks c JOIN articles a ON a.id = c.article_id WHERE a.grp = ? AND a.id != ?",
         (group, other_than))]
 
 
-def insert_article(db: sqlite3.Connection, article: Article, *, source_key: str, added_at: float,
+def insert_article(db: Connection, article: Article, *, source_key: str, added_at: float,
                    sentences: Sequence, minhash: bytes, pages: list[tuple[int, int]], chunks: Sequence,
                    dup_of: dict[str, str]) -> None:
     """Store one article with its sentences (`.para`, `.start`, `.end`), signature, pages and chunks
@@ -568,32 +807,31 @@ def insert_article(db: sqlite3.Connection, article: Article, *, source_key: str,
     db.execute("INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text, added_at)"
                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                (a.id, source_key, a.title, a.source, a.author, a.date, a.path, a.url, a.hash, a.group, a.text, added_at))
-    db.executemany("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?,?,?,?,?)",
+    db.executemany("INSERT INTO sentences(article_id, idx, para, start, \"end\") VALUES (?,?,?,?,?)",
                    [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(sentences)])
     db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, minhash))
     insert_pages(db, a.id, pages)
-    for c in chunks:
-        cur = db.execute("INSERT INTO chunks(id, article_id, idx, start, end, text, dup_of) VALUES (?,?,?,?,?,?,?)",
-                         (c.id, a.id, c.index, c.start, c.end, c.text, dup_of.get(c.id)))
-        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)",
-                   (cur.lastrowid, c.text, a.title, a.source or ""))
+    rowids = [db.execute("INSERT INTO chunks(id, article_id, idx, start, \"end\", text, dup_of) VALUES (?,?,?,?,?,?,?) "
+                         "RETURNING rowid", (c.id, a.id, c.index, c.start, c.end, c.text, dup_of.get(c.id))).fetchone()[0]
+              for c in chunks]
+    db.index_keywords([(rowid, c.text, a.title, a.source or "") for rowid, c in zip(rowids, chunks)])
 
 
-def drop_article(db: sqlite3.Connection, article_id: str) -> list[str]:
+def drop_article(db: Connection, article_id: str) -> list[str]:
     """Delete an article's rows inside the caller's transaction; return its chunk ids, now pending deletion."""
     rows = db.execute("SELECT rowid, id FROM chunks WHERE article_id = ?", (article_id,)).fetchall()
-    db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(r["rowid"],) for r in rows])
+    db.unindex_keywords([r["rowid"] for r in rows])
     mark_pending(db, [r["id"] for r in rows])
     db.execute("DELETE FROM articles WHERE id = ?", (article_id,))
     return [r["id"] for r in rows]
 
 
-def count_chunks(db: sqlite3.Connection) -> int:
+def count_chunks(db: Connection) -> int:
     """How many chunks are committed: as many vectors as the Chroma collection should hold."""
     return db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
 
 
-def chunk_ids_and_pending(db: sqlite3.Connection) -> tuple[set[str], set[str]]:
+def chunk_ids_and_pending(db: Connection) -> tuple[set[str], set[str]]:
     """(ids of the committed chunks, ids in `pending`), read in one statement: one moment of the library."""
     committed: set[str] = set()
     pending: set[str] = set()
@@ -602,49 +840,45 @@ def chunk_ids_and_pending(db: sqlite3.Connection) -> tuple[set[str], set[str]]:
     return committed, pending
 
 
-def committed_chunks(db: sqlite3.Connection, ids: Sequence[str]) -> list[tuple[Article, Chunk]]:
+def committed_chunks(db: Connection, ids: Sequence[str]) -> list[tuple[Article, Chunk]]:
     """(article, chunk) of each committed chunk of `ids`, in the order of `ids`: what its vector is made from."""
     if not ids:
         return []
-    rows = db.execute(f"SELECT id, article_id, idx, text, start, end FROM chunks WHERE id IN ({','.join('?' * len(ids))})",
+    rows = db.execute(f"SELECT id, article_id, idx, text, start, \"end\" FROM chunks WHERE id IN ({','.join('?' * len(ids))})",
                       list(ids)).fetchall()
     articles = load_articles(db, list(dict.fromkeys(r["article_id"] for r in rows)))
     chunks = {r["id"]: Chunk(r["id"], r["article_id"], r["idx"], r["text"], r["start"], r["end"]) for r in rows}
     return [(articles[chunks[i].article_id], chunks[i]) for i in ids if i in chunks]
 
 
-def pending_chunks(db: sqlite3.Connection) -> list[str]:
+def pending_chunks(db: Connection) -> list[str]:
     """Chunk ids whose vectors may be in Chroma without being committed here."""
     return [r[0] for r in db.execute("SELECT chunk_id FROM pending")]
 
 
-def mark_pending(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
-    db.executemany("INSERT OR IGNORE INTO pending(chunk_id) VALUES (?)", [(i,) for i in chunk_ids])
+def mark_pending(db: Connection, chunk_ids: Sequence[str]) -> None:
+    db.executemany("INSERT INTO pending(chunk_id) VALUES (?) ON CONFLICT DO NOTHING", [(i,) for i in chunk_ids])
 
 
-def clear_pending(db: sqlite3.Connection, chunk_ids: Sequence[str]) -> None:
+def clear_pending(db: Connection, chunk_ids: Sequence[str]) -> None:
     db.executemany("DELETE FROM pending WHERE chunk_id = ?", [(i,) for i in chunk_ids])
 
 
 # ----------------------------------------------------------------- PDF pages
-def insert_pages(db: sqlite3.Connection, article_id: str, pages: list[tuple[int, int]]) -> None:
+def insert_pages(db: Connection, article_id: str, pages: list[tuple[int, int]]) -> None:
     """Record where each page of a PDF article begins (inside the caller's transaction)."""
     db.executemany("INSERT INTO pages(article_id, page, start) VALUES (?,?,?)",
                    [(article_id, page, start) for page, start in pages])
 
 
-def page_at(db: sqlite3.Connection, article_id: str, offset: int) -> int | None:
+def page_at(db: Connection, article_id: str, offset: int) -> int | None:
     """The PDF page holding character `offset` of an article's text; None for articles without pages
     (and for indexes built before pages were recorded)."""
-    if not _has_table(db, "pages"):
+    if not db.has_table("pages"):
         return None
     row = db.execute("SELECT page FROM pages WHERE article_id = ? AND start <= ? ORDER BY start DESC LIMIT 1",
                      (article_id, offset)).fetchone()
     return row[0] if row else None
-
-
-def _has_table(db: sqlite3.Connection, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
 
 # ----------------------------------------------------------------- feeds
@@ -691,7 +925,7 @@ def carry_feeds(old_dir: Path, new_dir: Path) -> int:
 
 def add_feed(library: Library, url: str, now: float) -> bool:
     """Subscribe to `url`; False when it is already there."""
-    cur = library.connect().execute("INSERT OR IGNORE INTO feeds(url, added_at) VALUES (?, ?)", (url, now))
+    cur = library.connect().execute("INSERT INTO feeds(url, added_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (url, now))
     return cur.rowcount == 1
 
 
@@ -735,7 +969,8 @@ def feed_entries(library: Library, url: str) -> dict[str, FeedEntry]:
 
 def record_feed_entries(library: Library, url: str, entries: list[FeedEntry]) -> None:
     library.connect().executemany(
-        "INSERT OR REPLACE INTO feed_entries(feed_url, entry_id, link, stamp) VALUES (?,?,?,?)",
+        "INSERT INTO feed_entries(feed_url, entry_id, link, stamp) VALUES (?,?,?,?) ON CONFLICT(feed_url, entry_id) "
+        "DO UPDATE SET link = excluded.link, stamp = excluded.stamp",
         [(url, e.entry_id, e.link, e.stamp) for e in entries])
 
 
@@ -761,7 +996,7 @@ class Dating:
 
 def dating(library: Library) -> Dating:
     newest, undated = library.connect().execute(
-        "SELECT MAX(NULLIF(date, '')), SUM(date IS NULL OR date = '') FROM articles").fetchone()
+        "SELECT MAX(NULLIF(date, '')), COUNT(*) FILTER (WHERE date IS NULL OR date = '') FROM articles").fetchone()
     try:
         day = date.fromisoformat(newest[:10]) if newest else None
     except ValueError:

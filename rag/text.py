@@ -87,6 +87,24 @@ def porter_stems(words: Sequence[str]) -> list[str]:
     return _stemmer("porter").stemWords(list(words))
 
 
+# FTS5's `porter` tokenizer leaves tokens shorter or longer than these (in bytes) as they are (fts5_tokenize.c).
+PORTER_MIN, PORTER_MAX = 3, 64
+# What FTS5's `unicode61` tokenizer keeps as a token: runs of letters and digits (the underscore separates).
+KEYWORD_TOKEN = re.compile(r"[^\W_]+")
+
+
+def keyword_tokens(text: str) -> list[str]:
+    """The terms, in order and repeated, that the keyword index makes of `text`: what SQLite's FTS5 tokenizer
+    `porter unicode61 remove_diacritics 2` stores, so PostgreSQL's keyword index (`rag.store_postgres`) ranks alike.
+
+        >>> keyword_tokens("López Obrador's cartels")
+        ['lopez', 'obrador', 's', 'cartel']
+    """
+    words = KEYWORD_TOKEN.findall(fast_fold(text))
+    return [stem if PORTER_MIN <= len(word.encode()) <= PORTER_MAX else word
+            for word, stem in zip(words, porter_stems(words))]
+
+
 def english_stems(words: Sequence[str]) -> list[str]:
     """Snowball English stems of `words` (already folded)."""
     return _stemmer("english").stemWords(list(words))

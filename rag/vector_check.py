@@ -1,13 +1,13 @@
 """Whether the Chroma collection holds a vector for every committed chunk, and none for anything else.
 
-The library (SQLite) is the commit point (`rag.store`). A Chroma server restarted without its volume, or
+The library (SQLite or PostgreSQL) is the commit point (`rag.store`). A Chroma server restarted without its volume, or
 restored from an older backup, holds fewer vectors than the library has chunks, and nothing else notices:
 BM25 still answers, the dense side silently finds nothing, an ingest sees its articles "unchanged".
 Opening an index (`Assistant`, `rag stats`, the chat's banner) and every ingest compare the two counts
 (one `count()` each); only when they differ are the ids listed, to say exactly what is missing.
 `rag index --repair` (`index.pipeline.repair`) mends what this finds.
 
-    gap = check_vectors(library, collection, collection_place(settings))
+    gap = check_vectors(library, collection, collection_place(settings))   # rag.store.collection_place
     if gap:
         print(gap.line())   # 22 of 22 chunks have no vector in the Chroma collection 'seeds' on http://…
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.settings import Settings
 from rag.store import Library, chunk_ids_and_pending, count_chunks
 
 # Vector ids read per Chroma `get`: a page the client takes at once. Not measured.
@@ -55,11 +54,6 @@ class VectorGap:
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
-
-def collection_place(settings: Settings) -> str:
-    """Where the index's vectors are, in words."""
-    where = f"on {settings.chroma_url}" if settings.chroma_url else f"in {settings.index_dir}/chroma"
-    return f"the Chroma collection {settings.collection!r} {where}"
 
 
 def check_vectors(library: Library, collection, place: str, *, exact: bool = False) -> VectorGap:

@@ -1,6 +1,6 @@
 """Shared fixtures. `seeds_index`: the five seed articles indexed once per test session;
-`chroma_server`: a real Chroma server on loopback, started on first use. A test not marked e2e that loads the
-real model fails (`pytest_runtest_protocol`).
+`chroma_server`: a real Chroma server on loopback, started on first use; `postgres_server`: a real PostgreSQL,
+likewise. A test not marked e2e that loads the real model fails (`pytest_runtest_protocol`).
 
     def test_something(seeds_index):          # seeds_index is a rag.settings.Settings
         answer = rag.query("...", index=seeds_index)
@@ -8,13 +8,14 @@ real model fails (`pytest_runtest_protocol`).
 
 import os
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-from tests.servers import ChromaServer, chroma_running, free_port, running
+from tests.servers import ChromaServer, PostgresServer, chroma_running, free_port, postgres_running, running
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,6 +64,18 @@ def chroma_server(tmp_path_factory) -> Iterator[ChromaServer]:
     """
     work = tmp_path_factory.mktemp("chroma-server")
     with chroma_running(work / "data", free_port(), work / "server.log") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL (Debian's server package) on a free loopback port, stopped at the end of the session.
+
+        def test_it(postgres_server):
+            settings = Settings.load(environ={}, overrides={"database_url": postgres_server.new_database("t")})
+    """
+    # Not under pytest's own temp folder: that one is private to root, and the server runs as another user.
+    with tempfile.TemporaryDirectory(prefix="newsrag-pg-") as work, postgres_running(Path(work), free_port()) as server:
         yield server
 
 

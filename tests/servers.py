@@ -83,3 +83,76 @@ def chroma_running(data: Path, port: int, log_path: Path) -> Iterator[ChromaServ
     with running(cmd, ready_url=url + "/api/v2/heartbeat", log_path=log_path, timeout=60, cwd=log_path.parent,
                  env=env):
         yield ChromaServer(url, data, log_path)
+
+
+# Debian's PostgreSQL server binaries, the newest version installed (`apt-get install postgresql`; scripts/test.sh
+# installs it where missing).
+POSTGRES_BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name),
+                   default=Path("/usr/lib/postgresql/15/bin"))
+POSTGRES_USER = "pgtest"  # PostgreSQL refuses to run as root; tests often are root
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A running PostgreSQL: superuser `rag` with `password` over TCP on loopback `port`.
+
+        url = server.new_database("t1")        # postgresql://rag:…@127.0.0.1:PORT/t1, an empty database
+    """
+
+    port: int
+    password: str
+    log: Path
+
+    def url(self, database: str, password: str | None = None) -> str:
+        return f"postgresql://rag:{self.password if password is None else password}@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self, name: str) -> str:
+        """Create the empty database `name` (dropped first if there) and return its URL."""
+        import psycopg
+
+        with psycopg.connect(self.url("postgres"), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+
+def _as_postgres_user(cmd: Sequence[str], log_path: Path) -> None:
+    """Run a PostgreSQL program as the unprivileged POSTGRES_USER (as root) or as ourselves (otherwise)."""
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", POSTGRES_USER, "--", *cmd]
+    with open(log_path, "a") as log:
+        done = subprocess.run(list(cmd), stdout=log, stderr=subprocess.STDOUT)
+    if done.returncode:
+        pytest.fail(f"{' '.join(cmd)} failed:\n{log_path.read_text()[-3000:]}")
+
+
+@contextmanager
+def postgres_running(work: Path, port: int) -> Iterator[PostgresServer]:
+    """`initdb` a cluster in `work` and run it on loopback `port` (socket in `work` too) until the block ends.
+    Password authentication over TCP, so a wrong password is refused as on a real server.
+
+        with postgres_running(tmp / "pg", free_port()) as server:
+            Settings.load(environ={}, overrides={"database_url": server.new_database("lib")})
+    """
+    if not (POSTGRES_BIN / "initdb").is_file():
+        pytest.fail(f"PostgreSQL is not installed (no {POSTGRES_BIN}/initdb): apt-get install postgresql "
+                    "(scripts/test.sh does)")
+    if os.geteuid() == 0 and subprocess.run(["id", POSTGRES_USER], capture_output=True).returncode:
+        subprocess.run(["useradd", "-r", "-M", POSTGRES_USER], check=True)
+    work.mkdir(parents=True, exist_ok=True)
+    password = "pw-" + os.urandom(6).hex()
+    (work / "pw").write_text(password + "\n")
+    if os.geteuid() == 0:
+        subprocess.run(["chown", "-R", POSTGRES_USER, str(work)], check=True)
+        work.chmod(0o700)
+    data, log = work / "data", work / "server.log"
+    _as_postgres_user([str(POSTGRES_BIN / "initdb"), "-D", str(data), "-U", "rag", f"--pwfile={work / 'pw'}",
+                       "--auth-local=trust", "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8"],
+                      work / "initdb.log")
+    _as_postgres_user([str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(log), "-o",
+                       f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                      work / "pg_ctl.log")
+    try:
+        yield PostgresServer(port, password, log)
+    finally:
+        _as_postgres_user([str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], work / "pg_ctl.log")

@@ -1,4 +1,5 @@
-"""The ingest pipeline end to end: real model, real Chroma, on the seeds."""
+"""The ingest pipeline end to end: real model, real Chroma, on the seeds; the library's part on both backends
+(SQLite, and a real PostgreSQL)."""
 
 import json
 import re
@@ -13,7 +14,9 @@ import pytest
 
 from index import IngestBusyError, IngestInputError, ingest, remove, stats
 from rag.settings import Settings
-from rag.store import IndexMismatchError, Library, add_feed, chroma_collection, list_feeds, release_chroma
+from rag.store import (IndexMismatchError, Library, add_feed, chroma_collection, list_feeds, open_library, release_chroma,
+                       stored_manifest)
+from tests.backends import BACKENDS, settings_on
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
@@ -26,17 +29,23 @@ def settings_for(path: Path, **changes) -> Settings:
 
 
 def counts(settings: Settings) -> tuple[int, int, int]:
-    """(articles, chunks in SQLite, vectors in Chroma)."""
-    db = Library(settings.index_dir).connect()
+    """(articles, chunks in the library, vectors in Chroma)."""
+    db = open_library(settings).connect()
     articles = db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
     chunks = db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
     return articles, chunks, chroma_collection(settings, create=False).count()
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    settings = settings_for(tmp_path_factory.mktemp("idx"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def built(request, tmp_path_factory):
+    settings = settings_on(request, tmp_path_factory.mktemp("idx"))
     return settings, ingest([SEEDS], settings)
+
+
+@pytest.fixture(params=BACKENDS)
+def on_backend(request, tmp_path):
+    """Settings of a new index in tmp_path/idx, its library on each backend in turn."""
+    return lambda **changes: settings_on(request, tmp_path / "idx", **changes)
 
 
 def test_seeds_are_indexed_with_metadata(built):
@@ -61,30 +70,29 @@ def test_syndicated_copies_share_a_group(built):
     by_file = {Path(a.path).name[:3]: a for a in stats(settings).articles}
     assert by_file["003"].group and by_file["003"].group == by_file["004"].group
     assert all(by_file[n].group is None for n in ("000", "001", "002"))
-    db = Library(settings.index_dir).connect()
+    db = open_library(settings).connect()
     dups = db.execute("SELECT COUNT(*) FROM chunks WHERE dup_of IS NOT NULL").fetchone()[0]
     assert dups >= 1, "near-identical chunks of the two copies are linked"
 
 
 def test_chunk_offsets_point_into_the_stored_text(built):
     settings, _ = built
-    db = Library(settings.index_dir).connect()
-    rows = db.execute("SELECT c.text, c.start, c.end, a.text AS article FROM chunks c JOIN articles a ON a.id = c.article_id")
+    db = open_library(settings).connect()
+    rows = db.execute('SELECT c.text, c.start, c."end", a.text AS article FROM chunks c JOIN articles a ON a.id = c.article_id')
     for r in rows:
         assert r["article"][r["start"]:r["end"]] == r["text"]
 
 
 def test_keyword_index_ignores_accents_and_case(built):
     settings, _ = built
-    db = Library(settings.index_dir).connect()
-    hits = db.execute("SELECT COUNT(*) FROM chunks_fts WHERE chunks_fts MATCH ?", ('"lopez" "obrador"',)).fetchone()[0]
-    assert hits >= 3
+    db = open_library(settings).connect()
+    assert len(db.keyword_search(["LÓPEZ"], None, 60)) >= 3 and db.in_keyword_index("Obrador")
 
 
-def test_reingest_is_idempotent_and_updates_replace(tmp_path):
+def test_reingest_is_idempotent_and_updates_replace(tmp_path, on_backend):
     folder = tmp_path / "articles"
     shutil.copytree(SEEDS, folder)
-    settings = settings_for(tmp_path / "idx")
+    settings = on_backend()
     first = ingest([folder], settings)
     again = ingest([folder], settings)
     assert len(again.unchanged) == 5 and not again.added and not again.updated and again.chunks == 0
@@ -95,12 +103,14 @@ def test_reingest_is_idempotent_and_updates_replace(tmp_path):
     assert len(changed.updated) == 1 and len(changed.unchanged) == 4
     after = counts(settings)
     assert after[0] == 5 and after[1] == after[2], "old chunks replaced, vectors and rows agree"
-    db = Library(settings.index_dir).connect()
+    db = open_library(settings).connect()
     assert db.execute("SELECT COUNT(*) FROM chunks WHERE text LIKE '%150,000 asylum%'").fetchone()[0] >= 1
     assert remove(first.added[0], settings)
     assert not remove("no-such-article", settings)
     assert counts(settings)[0] == 4 and counts(settings)[1] == counts(settings)[2]
     assert before[0] == 5
+    if settings.database_url:  # the library and its manifest are in the database, only the vectors in the folder
+        assert sorted(p.name for p in Path(settings.index_dir).iterdir()) == ["chroma"]
 
 
 def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(tmp_path):
@@ -123,7 +133,8 @@ def test_bad_files_are_skipped_with_reasons_and_the_rest_indexed(tmp_path):
 
 def test_other_model_settings_give_a_clear_rebuild_error(built):
     settings, _ = built
-    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+    remedy = "another database" if settings.database_url else "rag index --rebuild"
+    with pytest.raises(IndexMismatchError, match=f"chunk_size: index has 200, settings want 100.*{remedy}"):
         ingest([SEEDS], settings.replace(chunk_size=100))
 
 
@@ -131,7 +142,7 @@ KILL_SCRIPT = """
 import sys, index.pipeline as p
 from rag.settings import Settings
 p.BATCH_CHUNKS = 8   # many small commits, so the kill lands mid-ingest
-settings = Settings.load(environ={}, overrides={"index_dir": sys.argv[1]})
+settings = Settings.load(environ={}, overrides={"index_dir": sys.argv[1], "database_url": sys.argv[3] or None})
 p.ingest([sys.argv[2]], settings, progress=lambda d, t, l: print(d, flush=True))
 """
 
@@ -148,24 +159,24 @@ def _made_up_articles(n: int, sentences: int = 120) -> list[dict]:
                               for _ in range(sentences))} for i in range(n)]
 
 
-def test_sigkill_mid_ingest_leaves_a_consistent_index(tmp_path):
+def test_sigkill_mid_ingest_leaves_a_consistent_index(tmp_path, on_backend):
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("\n".join(json.dumps(r) for r in _made_up_articles(40)) + "\n", encoding="utf-8")
-    index_dir = tmp_path / "idx"
-    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(index_dir), str(corpus)],
+    settings = on_backend()
+    index_dir = settings.index_dir
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(index_dir), str(corpus), settings.database_url or ""],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
     # Wait until some articles are committed, then kill hard.
-    settings = settings_for(index_dir)
     deadline = time.time() + 120
     while time.time() < deadline:
         time.sleep(0.5)
-        if (index_dir / "manifest.json").exists() and counts(settings)[0] >= 3:
+        if stored_manifest(settings) and counts(settings)[0] >= 3:
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     articles, chunks, _ = counts(settings)
     assert 0 < articles < 40, "killed mid-ingest"
-    db = Library(index_dir).connect()
+    db = open_library(settings).connect()
     orphans = db.execute("SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id = a.id)").fetchone()[0]
     assert orphans == 0, "no article is half-present"
     report = ingest([corpus], settings)
@@ -175,15 +186,15 @@ def test_sigkill_mid_ingest_leaves_a_consistent_index(tmp_path):
     assert db.execute("SELECT COUNT(*) FROM pending").fetchone()[0] == 0
 
 
-def test_a_second_ingest_waits_or_fails_clearly(tmp_path):
-    import fcntl
+def test_a_second_ingest_waits_or_fails_clearly(tmp_path, on_backend):
+    from rag.store import writer_lock
 
-    settings = settings_for(tmp_path / "idx")
-    (tmp_path / "idx").mkdir()
-    with open(tmp_path / "idx" / "ingest.lock", "w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        with pytest.raises(IngestBusyError, match="another ingest is running"):
+    settings = on_backend()
+    with writer_lock(settings, wait=False):  # as another ingest holds it: a file lock, or PostgreSQL's advisory lock
+        with pytest.raises(IngestBusyError, match="another ingest is (running|writing)"):
             ingest([SEEDS], settings, wait=False)
+    if settings.database_url:  # writers on any host: the lock is the database's, nothing on this one
+        assert not (Path(settings.index_dir) / "ingest.lock").exists()
 
 
 def _long_article(path: Path, sentences: int) -> Path:

@@ -12,8 +12,9 @@ from index import ingest, repair, stats
 from rag.assistant import Assistant, query
 from rag.cli import main
 from rag.settings import Settings
-from rag.store import Library, chroma_collection
+from rag.store import chroma_collection, open_library
 from rag.vector_check import vector_ids
+from tests.backends import BACKENDS, settings_on
 from tests.servers import chroma_running, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 
 def chunk_ids(settings: Settings) -> set[str]:
-    return {r[0] for r in Library(settings.index_dir).connect().execute("SELECT id FROM chunks")}
+    return {r[0] for r in open_library(settings).connect().execute("SELECT id FROM chunks")}
 
 
 def run(capsys, *argv: str) -> tuple[int, str]:
@@ -98,8 +99,13 @@ def test_a_server_restarted_empty_is_noticed_answered_by_keywords_and_repaired(t
             assert vector_ids(assistant.retriever.collection) == chunk_ids(settings)
 
 
-def test_vectors_deleted_from_an_embedded_collection_are_repaired_and_a_stray_one_dropped(tmp_path, capsys):
-    settings = Settings.load(environ={}, overrides={"index_dir": str(tmp_path / "index")})
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    return request
+
+
+def test_vectors_deleted_from_an_embedded_collection_are_repaired_and_a_stray_one_dropped(tmp_path, capsys, backend):
+    settings = settings_on(backend, tmp_path / "index")  # the library in SQLite, or in PostgreSQL
     assert len(ingest([SEEDS], settings).added) == 5
     collection = chroma_collection(settings, create=False)
     ids = sorted(chunk_ids(settings))
@@ -114,7 +120,8 @@ def test_vectors_deleted_from_an_embedded_collection_are_repaired_and_a_stray_on
     assert gap.line() == (f"{len(deleted)} of {len(ids)} chunks have no vector in the Chroma collection "
                           f"{settings.collection!r} in {settings.index_dir}/chroma, which holds 1 vector of no chunk "
                           "(the vector store lost them?): run `rag index --repair`")
-    code, out = run(capsys, "index", str(SEEDS), "--index", str(settings.index_dir))
+    database = ("--database-url", settings.database_url) if settings.database_url else ()
+    code, out = run(capsys, "index", str(SEEDS), "--index", str(settings.index_dir), *database)
     assert "unchanged 5" in out and gap.line() in out.splitlines(), out
 
     report = repair(settings)

@@ -1,24 +1,33 @@
-"""The library's read functions on hand-made rows, and the Chroma metadata the filters read."""
+"""The library's read functions on hand-made rows, on both backends; the keyword index of PostgreSQL ranks as
+SQLite's FTS5; the Chroma metadata the filters read."""
 
 from datetime import date
 
+import pytest
+
 from rag.filters import chroma_where
-from rag.store import (Library, copy_articles, count_articles, keyword_search, load_articles, sentence_spans,
-                       syndicated_with)
-from rag.types import Article, ChunkKey, Filters, chunk_metadata
+from rag.settings import Settings
+from rag.store import (IndexMismatchError, IndexNotFoundError, Library, copy_articles, count_articles, insert_article,
+                       load_articles, open_library, sentence_spans, syndicated_with)
+from rag.text import SentenceSpan
+from rag.types import Article, Chunk, ChunkKey, Filters, chunk_metadata
+from tests.backends import BACKENDS, settings_on
 
 
-def _library(path, rows):
-    library = Library(path, create=True)
-    db = library.connect()
-    for n, (aid, source, day, group, text) in enumerate(rows, 1):
-        db.execute("INSERT INTO articles(id, source_key, title, source, date, hash, grp, text, added_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)", (aid, aid, f"Title {aid}", source, day, aid, group, text))
-        db.execute("INSERT INTO sentences(article_id, idx, para, start, end) VALUES (?, 0, 0, 0, ?)", (aid, len(text)))
-        db.execute("INSERT INTO chunks(rowid, id, article_id, idx, start, end, text, dup_of) VALUES (?, ?, ?, 0, 0, ?, ?, ?)",
-                   (n, f"{aid}:0", aid, len(text), text, f"{group}:0" if group and group != aid else None))
-        db.execute("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?, ?, ?, ?)",
-                   (n, text, f"Title {aid}", source or ""))
+@pytest.fixture(params=BACKENDS)
+def settings(request, tmp_path):
+    return settings_on(request, tmp_path / "idx")
+
+
+def _library(settings, rows):
+    """A library of one-chunk articles (id, source, date, group, text), stored as the ingest stores them."""
+    db = open_library(settings, create=True).connect()
+    with db.transaction():
+        for aid, source, day, group, text in rows:
+            article = Article(aid, f"Title {aid}", text, source=source, date=day, hash=aid, group=group)
+            insert_article(db, article, source_key=aid, added_at=0.0, sentences=[SentenceSpan(0, len(text), 0)],
+                           minhash=b"\0" * 8, pages=[], chunks=[Chunk(f"{aid}:0", aid, 0, text, 0, len(text))],
+                           dup_of={f"{aid}:0": f"{group}:0"} if group and group != aid else {})
     return db
 
 
@@ -27,8 +36,8 @@ ROWS = [("a", "Fortune", "2023-10-04", "a", "Regulators fined the bank."),
         ("c", None, "2023-11-30", None, "Floods closed the port.")]
 
 
-def test_articles_read_back_with_their_group(tmp_path):
-    db = _library(tmp_path, ROWS)
+def test_articles_read_back_with_their_group(settings):
+    db = _library(settings, ROWS)
     articles = load_articles(db, ["b", "c", "missing"])
     assert sorted(articles) == ["b", "c"] and articles["b"].group == "a" and articles["b"].text.endswith("again.")
     assert syndicated_with(db, articles["b"]) == ["a"] and syndicated_with(db, articles["c"]) == []
@@ -37,8 +46,44 @@ def test_articles_read_back_with_their_group(tmp_path):
     assert sentence_spans(db, [("a:0", "a", 0, 26), ("c:0", "c", 5, 26)]) == {"a:0": ((0, 26),), "c:0": ()}
 
 
+def test_keyword_search_folds_stems_and_filters(settings):
+    db = _library(settings, ROWS + [("d", "AFP", "2023-10-05", None, "Le régulateur a infligé une amende.")])
+    assert db.keyword_search(["fines"], None, 10)[0] in ("a:0", "b:0")  # porter: fined, fines -> fine
+    assert db.keyword_search(["fined"], Filters(sources=("The Age",)), 10) == ["b:0"]
+    assert db.keyword_search(["regulateur"], Filters(date_from=date(2023, 10, 5)), 10) == ["d:0"]  # accents folded
+    assert db.keyword_search(["port"], Filters(date_to=date(2023, 10, 31)), 10) == []
+    assert db.in_keyword_index("Régulateur") and not db.in_keyword_index("tsunami")
+    assert db.keyword_counts(["fine", "port", "absent"]) == {"fine": 2, "port": 1}
+
+
+def test_a_removed_article_leaves_the_keyword_index(settings):
+    from rag.store import drop_article
+
+    db = _library(settings, ROWS)
+    with db.transaction():
+        assert drop_article(db, "b") == ["b:0"]
+    assert db.keyword_search(["fined"], None, 10) == ["a:0"] and db.keyword_counts(["fine"]) == {"fine": 1}
+
+
+def test_a_library_opens_only_where_one_is(settings):
+    with pytest.raises(IndexNotFoundError, match="rag index"):
+        open_library(settings)
+    _library(settings, ROWS)
+    assert count_articles(open_library(settings).connect()) == 3
+
+
+def test_a_library_of_another_schema_version_is_refused(settings):
+    db = _library(settings, ROWS)
+    if settings.database_url:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    else:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(IndexMismatchError, match="schema version 99, this newsrag reads version 1"):
+        open_library(settings)
+
+
 def test_copied_articles_keep_every_row_under_new_ids(tmp_path):
-    _library(tmp_path / "src", ROWS)
+    _library(Settings.load(environ={}, overrides={"index_dir": str(tmp_path / "src")}), ROWS)
     db = Library(tmp_path / "dst", create=True).connect()
     db.execute("ATTACH DATABASE ? AS src", (str(tmp_path / "src" / "library.sqlite"),))
     for suffix in ("", "-r1"):
@@ -48,7 +93,7 @@ def test_copied_articles_keep_every_row_under_new_ids(tmp_path):
     assert [tuple(r) for r in db.execute("SELECT id, grp FROM articles ORDER BY rowid")] == [
         ("a", "a"), ("b", "a"), ("a-r1", "a-r1"), ("b-r1", "a-r1")]
     assert [tuple(r) for r in db.execute("SELECT id, dup_of FROM chunks WHERE article_id = 'b-r1'")] == [("b:0-r1", "a:0-r1")]
-    assert sorted(keyword_search(db, '"fined"', Filters(sources=("The Age",)), 10)) == ["b:0", "b:0-r1"]
+    assert sorted(db.keyword_search(["fined"], Filters(sources=("The Age",)), 10)) == ["b:0", "b:0-r1"]
 
 
 def test_filters_read_the_keys_the_ingest_writes():

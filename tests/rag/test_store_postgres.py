@@ -1,0 +1,105 @@
+"""The library in a real PostgreSQL: moved from SQLite by `rag migrate`, ranked as FTS5 ranks, and each bad setting
+refused in one line with nothing written."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index import ingest
+from rag.assistant import Assistant, query
+from rag.cli import main
+from rag.store import IndexMismatchError, count_articles, open_library, stored_manifest
+from rag.text import content_words
+from tests.servers import free_port
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+QUESTIONS = ["How many asylum applications does Mexico process a year?",
+             "What did López Obrador say about fentanyl?",
+             "Which cartels did the United States sanction?",
+             "What did Blinken say in Mexico City?",
+             "Who leads the migration talks?"]
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """`rag ARGV...` in this process: (exit code, stdout, stderr)."""
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def migrated(seeds_index, postgres_server, tmp_path, capsys):
+    """(the seeds index in SQLite, the same library migrated into a new PostgreSQL database), sharing vectors."""
+    folder = tmp_path / "index"
+    shutil.copytree(seeds_index.index_dir, folder, ignore=shutil.ignore_patterns("ingest.lock"))
+    sqlite = seeds_index.replace(index_dir=folder)
+    url = postgres_server.new_database("migrated")
+    code, out, err = run(capsys, "migrate", "--to", url, "--index", str(folder))
+    assert code == 0, err
+    return sqlite, sqlite.replace(database_url=url), out
+
+
+def test_migrate_copies_every_row_and_answers_alike(migrated):
+    sqlite, postgres, out = migrated
+    counts = {m[1]: (m[2], m[3]) for m in (re.fullmatch(r"(.+?) +([\d,]+) → ([\d,]+)", line)
+                                           for line in out.splitlines()[:-1])}
+    assert counts["articles"] == ("5", "5") and counts["keyword index"][0] == counts["chunks"][0] != "0"
+    assert all(here == there for here, there in counts.values()) and len(counts) == 9
+    assert "the vectors stay in" in out.splitlines()[-1] and postgres.database_url.split("@")[0] not in out
+    assert stored_manifest(postgres) == stored_manifest(sqlite)
+    on_sqlite, on_postgres = Assistant(sqlite), Assistant(postgres)
+    for question in QUESTIONS:
+        words = content_words(question)
+        lite, pg = on_sqlite.library.connect(), on_postgres.library.connect()
+        assert pg.keyword_search(words, None, 60) == lite.keyword_search(words, None, 60), question
+        a, b = query(question, index=on_sqlite), query(question, index=on_postgres)
+        assert b.text == a.text and [c.quote for c in b.citations] == [c.quote for c in a.citations], question
+
+
+def test_migrate_refuses_a_database_that_holds_a_library(migrated, capsys):
+    sqlite, postgres, _ = migrated
+    code, out, err = run(capsys, "migrate", "--to", postgres.database_url, "--index", str(sqlite.index_dir))
+    assert code == 1 and len(err.splitlines()) == 1 and "already holds a library" in err, err
+    assert count_articles(open_library(postgres).connect()) == 5
+
+
+def test_an_ingest_into_the_migrated_library_goes_on_from_it(migrated, tmp_path):
+    _, postgres, _ = migrated
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Glimmerford harbour reopens\n\nThe Glimmerford harbour reopened on Monday after repairs.\n")
+    report = ingest([ROOT / "seeds", extra], postgres)
+    assert len(report.unchanged) == 5 and len(report.added) == 1 and not report.vectors, report.summary()
+    answer = query("When did the Glimmerford harbour reopen?", index=Assistant(postgres))
+    assert "Monday" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("case", ["unreachable", "password", "no database"])
+def test_a_database_that_cannot_be_opened_is_one_line_and_nothing_is_written(case, postgres_server, tmp_path, capsys):
+    url = {"unreachable": f"postgresql://rag:x@127.0.0.1:{free_port()}/news",
+           "password": postgres_server.url("postgres", password="wrong"),
+           "no database": postgres_server.url("no_such_db")}[case]
+    advice = {"unreachable": "start the server", "password": "fix the user and password",
+              "no database": "create that database"}[case]
+    for argv in (["index", str(ROOT / "seeds")], ["ask", "Who?"], ["stats"]):
+        code, out, err = run(capsys, *argv, "--index", str(tmp_path / "idx"), "--database-url", url)
+        said = err if argv[0] != "ask" else out  # `rag ask` prints its answer, here the error, on stdout
+        assert code == 1 and len(said.strip().splitlines()) == 1, (argv, out, err)
+        assert "cannot open the database" in said and advice in said and "wrong" not in said, (argv, said)
+    assert not (tmp_path / "idx").exists()
+
+
+def test_chroma_holding_another_models_vectors_is_refused_before_any_article(seeds_index, postgres_server, tmp_path):
+    folder = tmp_path / "index"
+    shutil.copytree(seeds_index.index_dir, folder, ignore=shutil.ignore_patterns("ingest.lock"))
+    # A new library in the database, pointed at the vectors of the seeds index built with the other backend.
+    other = "torch" if seeds_index.backend != "torch" else "onnx-int8"
+    settings = seeds_index.replace(index_dir=folder, backend=other,
+                                   database_url=postgres_server.new_database("disagree"))
+    with pytest.raises(IndexMismatchError, match="holds vectors of another index than the library.*backend"):
+        ingest([ROOT / "seeds"], settings)
+    library = open_library(settings)
+    assert library.manifest() is None and count_articles(library.connect()) == 0
