@@ -1,7 +1,7 @@
 """The two library backends side by side, in one run: SQLite in the index folder vs PostgreSQL (RAG_DATABASE_URL).
 
     .venv/bin/python -m bench.backends [--multihop .rag/eval/index-multihop] [--n 120] [--articles 100]
-                                       [--skip-scale]
+                                       [--only query ingest scale]
 
 A PostgreSQL server is started for the run (initdb on a temporary folder, a free loopback port: the helper the
 tests use), and each library is copied into it with `rag migrate --to`, so both backends read the same articles and
@@ -36,6 +36,7 @@ from bench._util import (
 )
 
 SCALE_SIZE = 100_000
+PARTS = ("query", "ingest", "scale")
 BACKENDS = ("SQLite", "PostgreSQL")
 
 
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--multihop", type=Path, default=MULTIHOP_INDEX, help="MultiHop-RAG index folder (SQLite)")
     parser.add_argument("--n", type=int, default=120, help="warm questions per index (>= 100)")
     parser.add_argument("--articles", type=int, default=100, help="MultiHop-RAG articles per ingest run")
-    parser.add_argument("--skip-scale", action="store_true", help="leave out the 100k-chunk library")
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=PARTS, help="run only these parts")
     parser.add_argument("--child", choices=["query", "ingest"], help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
@@ -170,17 +171,19 @@ def main(argv: list[str] | None = None) -> None:
                    "as a deployment runs it); each library copied into it with `rag migrate --to` (the same Chroma "
                    "vectors, in the index folder).")
         out.append("")
-        copy = workdir / "multihop"  # the evaluation index stays as it is
-        shutil.copytree(args.multihop, copy, ignore=shutil.ignore_patterns("ingest.lock"))
-        url = postgres.new_database("multihop")
-        moved = migrate(copy, url)
-        r = child_query(copy, url, args.n, "query() on the MultiHop-RAG index")
-        ratio = percentiles(r["ms"]["PostgreSQL"], (50,))["p50"] / percentiles(r["ms"]["SQLite"], (50,))["p50"]
-        out += query_section("query() on the MultiHop-RAG index", r, "target PostgreSQL <= 1.5x SQLite",
-                             ratio <= 1.5)
-        out += ["", f"`rag migrate`: {moved}", ""]
-        out += bench_ingest(postgres, args.articles, workdir)
-        if not args.skip_scale:
+        if "query" in args.only:
+            copy = workdir / "multihop"  # the evaluation index stays as it is
+            shutil.copytree(args.multihop, copy, ignore=shutil.ignore_patterns("ingest.lock"))
+            url = postgres.new_database("multihop")
+            moved = migrate(copy, url)
+            r = child_query(copy, url, args.n, "query() on the MultiHop-RAG index")
+            ratio = percentiles(r["ms"]["PostgreSQL"], (50,))["p50"] / percentiles(r["ms"]["SQLite"], (50,))["p50"]
+            out += query_section("query() on the MultiHop-RAG index", r, "target PostgreSQL <= 1.5x SQLite",
+                                 ratio <= 1.5)
+            out += ["", f"`rag migrate`: {moved}", ""]
+        if "ingest" in args.only:
+            out += bench_ingest(postgres, args.articles, workdir)
+        if "scale" in args.only:
             from bench.scale import ensure_index
 
             index, how = ensure_index(SCALE_SIZE, args.multihop, rebuild=False)
