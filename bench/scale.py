@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -56,16 +55,17 @@ def settings_for(index_dir: Path) -> Settings:
 
 def held_out_keys(source: Path) -> list[str]:
     """source_keys of the HELD_OUT shortest articles of the source index (ingested later, never replicated)."""
-    with sqlite3.connect(source / "library.sqlite") as db:
-        return [r[0] for r in db.execute("SELECT source_key FROM articles ORDER BY length(text), id LIMIT ?",
-                                          (HELD_OUT,))]
+    from rag.store import Library, shortest_articles
+
+    return shortest_articles(Library(source).connect(), HELD_OUT)
 
 
 # ------------------------------------------------------------------------------------------------ building
 def build(size: int, source: Path, out: Path) -> str:
     """Write a `size`-chunk index at `out` from the source index's rows and vectors; returns how it was made."""
     from rag.embedder import KNOWN_MODELS
-    from rag.store import Library, chroma_client, chroma_collection, copy_articles, expected_manifest, write_manifest
+    from rag.store import (Library, article_chunk_counts, chroma_client, chroma_collection, chunk_ids_of, copy_articles,
+                           expected_manifest, write_manifest)
     from rag.types import ChunkKey
 
     began = time.perf_counter()
@@ -78,11 +78,9 @@ def build(size: int, source: Path, out: Path) -> str:
     documents = dict(zip(got["ids"], got["documents"]))
     metadatas = dict(zip(got["ids"], got["metadatas"]))
 
-    sdb = sqlite3.connect(source / "library.sqlite")
+    sdb = Library(source).connect()
     held = set(held_out_keys(source))
-    articles = [(aid, n) for aid, key, n in sdb.execute(
-        "SELECT a.id, a.source_key, (SELECT COUNT(*) FROM chunks c WHERE c.article_id = a.id) FROM articles a "
-        "ORDER BY a.rowid") if key not in held and n]
+    articles = [(aid, n) for aid, key, n in article_chunk_counts(sdb) if key not in held and n]
     plan: list[tuple[int, str]] = []  # (replica, article id)
     total, replica = 0, 0
     while total < size:
@@ -114,11 +112,9 @@ def build(size: int, source: Path, out: Path) -> str:
     for r in range(replica):
         sfx = f"-r{r}" if r else ""
         picked = [aid for rr, aid in plan if rr == r]
-        db.execute("BEGIN")
-        copy_articles(db, "src", picked, sfx)
-        db.execute("COMMIT")
-        for (cid,) in sdb.execute(f"""SELECT id FROM chunks WHERE article_id IN ({','.join('?' * len(picked))})
-                                      ORDER BY rowid""", picked):
+        with db.transaction():
+            copy_articles(db, "src", picked, sfx)
+        for cid in chunk_ids_of(sdb, picked):
             v = vectors[cid]
             if r:
                 v = v + rng.normal(0, SIGMA, v.shape).astype(np.float32)
@@ -198,6 +194,7 @@ def ingest_cost(index: Path, source: Path) -> dict:
     """Runs in a fresh process: ingest the held-out articles into an empty index and into a copy of `index`."""
     from index import ingest
     from rag.embedder import load_embedder
+    from rag.store import Library, count_chunks
 
     keys = set(held_out_keys(source))
     records = [r for r in json.loads((MULTIHOP_DIR / "corpus.json").read_text(encoding="utf-8"))
@@ -210,8 +207,7 @@ def ingest_cost(index: Path, source: Path) -> dict:
         copy = Path(tmp) / "big"
         shutil.copytree(index, copy)
         for name, target in (("empty", Path(tmp) / "empty"), ("big", copy)):
-            before = sqlite3.connect(target / "library.sqlite").execute("SELECT COUNT(*) FROM chunks").fetchone()[0] \
-                if (target / "library.sqlite").exists() else 0
+            before = count_chunks(Library(target).connect()) if (target / "library.sqlite").exists() else 0
             report = ingest([corpus], settings_for(target))
             out[name] = {"seconds": report.seconds, "added": len(report.added), "chunks": report.chunks,
                          "index_chunks_before": before, "problems": len(report.problems)}

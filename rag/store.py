@@ -392,6 +392,24 @@ def writer_lock(settings: Settings, *, wait: bool, on_wait: Callable[[], None] |
 BM25_WEIGHTS = (1.0, 0.5, 0.2)
 
 
+def fts5_char_folds(chars: Sequence[str]) -> dict[str, str | None]:
+    """What the keyword index's tokenizer makes of each of `chars`: the folded text it keeps ("É" -> "e", a
+    combining accent -> "") or None for a separator ("™", "—"); asked of SQLite's FTS5 itself, in memory, so that
+    `rag.text.keyword_tokens` tokenizes exactly as FTS5 does."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize = 'unicode61 remove_diacritics 2')")
+        db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+        # Each character between two letters: one token "q…q" when it is part of a word, two "q" when it separates.
+        db.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", [(i, f"q{c}q") for i, c in enumerate(chars, 1)])
+        tokens: dict[int, list[str]] = {}
+        for doc, term in db.execute("SELECT doc, term FROM v ORDER BY doc, offset"):
+            tokens.setdefault(doc, []).append(term)
+        return {c: tokens[i][0][1:-1] if len(tokens.get(i, [])) == 1 else None for i, c in enumerate(chars, 1)}
+    finally:
+        db.close()
+
+
 def fts_query(words: Sequence[str]) -> str | None:
     """An FTS5 OR-query of `words`, each quoted so no word is read as syntax."""
     return " OR ".join(f'"{w}"' for w in words) if words else None
@@ -731,6 +749,26 @@ def chunk_texts(db: Connection) -> dict[str, str]:
 
 
 # ----------------------------------------------------------------- copies, for benchmarks
+def shortest_articles(db: Connection, limit: int) -> list[str]:
+    """The source keys of the `limit` shortest articles (by cleaned text), shortest first."""
+    return [r[0] for r in db.execute("SELECT source_key FROM articles ORDER BY length(text), id LIMIT ?", (limit,))]
+
+
+def article_chunk_counts(db: Connection) -> list[tuple[str, str, int]]:
+    """(article id, source key, chunks) of every article, in the order they were stored (SQLite's rowid: an
+    embedded library, as `copy_articles` reads)."""
+    return [tuple(r) for r in db.execute(
+        "SELECT a.id, a.source_key, (SELECT COUNT(*) FROM chunks c WHERE c.article_id = a.id) FROM articles a "
+        "ORDER BY a.rowid")]
+
+
+def chunk_ids_of(db: Connection, article_ids: Sequence[str]) -> list[str]:
+    """The chunk ids of the articles `article_ids`, in the order they were stored."""
+    return [r[0] for r in db.execute(
+        f"SELECT id FROM chunks WHERE article_id IN ({','.join('?' * len(article_ids))}) ORDER BY rowid",
+        list(article_ids))]
+
+
 # Columns that name an article or chunk: renamed by `copy_articles`.
 _ID_COLUMNS = frozenset({"id", "source_key", "grp", "article_id", "dup_of"})
 

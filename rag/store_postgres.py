@@ -140,7 +140,9 @@ def connect(url: str):
     import psycopg
 
     try:
-        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        # JIT off: the planner's estimates sent the BM25 statement to LLVM, whose compiling took 2.35 s of its
+        # 2.45 s on the seeds library (EXPLAIN ANALYZE); every statement here is a few index lookups.
+        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options="-c jit=off")
     except psycopg.OperationalError as exc:
         # "connection failed: connection to server at "h", port 5432 failed: FATAL:  <what the server said>"
         reason = re.sub(r"^.*failed: (FATAL: +)?", "", str(exc).strip().splitlines()[0])
@@ -189,6 +191,7 @@ class PostgresConnection:
     def __init__(self, url: str):
         self.raw = connect(url)
         self.raw.row_factory = _row_factory
+        self._tables: set[str] = set()
 
     def execute(self, sql: str, params: Sequence = ()):
         return self.raw.execute(_placeholders(sql), params)
@@ -219,7 +222,10 @@ class PostgresConnection:
                      "FROM chunks")
 
     def has_table(self, name: str) -> bool:
-        return self.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
+        """Whether the library has table `name`; a table once there stays (remembered: `page_at` asks per citation)."""
+        if name not in self._tables and self.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]:
+            self._tables.add(name)
+        return name in self._tables
 
     # ------------------------------------------------------------- the keyword index
     def index_keywords(self, rows: Sequence[tuple[int, str, str, str]]) -> None:
