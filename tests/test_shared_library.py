@@ -9,6 +9,11 @@
 
 The figures of the last (requests, errors, p50 latency, articles, vectors) are printed (`pytest -s`), not asserted.
 `RAG_SHARED_ARTICLES=N` changes the 200.
+
+Run time, measured on 2 cores shared with other jobs (load average 7-20): the first three tests 356 s together
+(PostgreSQL, Chroma and two `rag serve` started, the ingests); the fourth did not finish its ingest within its
+1200 s at load 19-20 with 60 articles, against the checkpoint's PostgreSQL keyword search (JIT compiled each BM25
+statement, about 2.4 s a question: fixed in pgcore 13f4d10). Not yet measured on a quiet machine.
 """
 
 from __future__ import annotations
