@@ -181,8 +181,12 @@ def main(argv: list[str] | None = None) -> None:
             out += query_section("query() on the MultiHop-RAG index", r, "target PostgreSQL <= 1.5x SQLite",
                                  ratio <= 1.5)
             out += ["", f"`rag migrate`: {moved}", ""]
+            print("\n".join(out), flush=True)  # each part as it ends: a long run shows what it has measured
+            out = []
         if "ingest" in args.only:
             out += bench_ingest(postgres, args.articles, workdir)
+            print("\n".join(out), flush=True)
+            out = []
         if "scale" in args.only:
             from bench.scale import ensure_index
 
