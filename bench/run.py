@@ -1,6 +1,6 @@
 """Run every benchmark and write their tables, with the machine and versions, to `bench/results.md`.
 
-    rag bench                   # ingest (first 100 articles), embed (if present), query, scale
+    rag bench                   # ingest (first 100 articles), embed (if present), query, scale, api, backends
     rag bench --full            # ingest of the whole MultiHop-RAG corpus
     rag bench --only query scale
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent  # the benchmarks run from here, as `python -m bench.<name>`
-ORDER = ("ingest", "embed", "query", "scale", "api")
+ORDER = ("ingest", "embed", "query", "scale", "api", "backends")
 PACKAGES = ("torch", "sentence-transformers", "transformers", "chromadb", "llama-index-core",
             "llama-index-vector-stores-chroma", "onnxruntime", "optimum",
             "numpy", "gradio")
@@ -53,7 +53,8 @@ def commands(full: bool) -> dict[str, list[str]]:
     out = {"ingest": [sys.executable, "-m", "bench.ingest"] + ([] if full else ["--limit", "100"]),
            "query": [sys.executable, "-m", "bench.query"],
            "scale": [sys.executable, "-m", "bench.scale"],
-           "api": [sys.executable, "-m", "bench.api"]}
+           "api": [sys.executable, "-m", "bench.api"],
+           "backends": [sys.executable, "-m", "bench.backends"]}
     if (BENCH / "embed.py").is_file():
         out["embed"] = [sys.executable, "-m", "bench.embed"]
     return out

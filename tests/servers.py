@@ -127,9 +127,11 @@ def _as_postgres_user(cmd: Sequence[str], log_path: Path) -> None:
 
 
 @contextmanager
-def postgres_running(work: Path, port: int) -> Iterator[PostgresServer]:
+def postgres_running(work: Path, port: int, *, durable: bool = False) -> Iterator[PostgresServer]:
     """`initdb` a cluster in `work` and run it on loopback `port` (socket in `work` too) until the block ends.
-    Password authentication over TCP, so a wrong password is refused as on a real server.
+    Password authentication over TCP, so a wrong password is refused as on a real server. Without `durable`
+    nothing is flushed to disk (`fsync=off`: a test's data need not survive a crash); benchmarks ask for the
+    flushes a deployment has.
 
         with postgres_running(tmp / "pg", free_port()) as server:
             Settings.load(environ={}, overrides={"database_url": server.new_database("lib")})
@@ -150,7 +152,8 @@ def postgres_running(work: Path, port: int) -> Iterator[PostgresServer]:
                        "--auth-local=trust", "--auth-host=scram-sha-256", "--no-locale", "-E", "UTF8"],
                       work / "initdb.log")
     _as_postgres_user([str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(log), "-o",
-                       f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                       f"-p {port} -k {work} -c listen_addresses=127.0.0.1" + ("" if durable else " -c fsync=off"),
+                       "start"],
                       work / "pg_ctl.log")
     try:
         yield PostgresServer(port, password, log)

@@ -24,6 +24,7 @@ from index import ingest, stats
 from rag import Answer, open_assistant, query
 from rag.settings import Settings
 from rag.store import Library, chroma_collection
+from tests.clients import clients_during
 
 ROOT = Path(__file__).resolve().parents[1]
 MULTIHOP = MULTIHOP_DIR
@@ -84,22 +85,10 @@ def test_sixteen_clients_query_while_another_process_ingests(mode, request, tmp_
             [sys.executable, "-m", "rag.cli", "index", str(corpus), "--index", str(settings.index_dir), *server_flag],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
-    stop = threading.Event()
-    per_client: list[list[Asked]] = [[] for _ in range(CLIENTS)]
-    clients = [threading.Thread(target=ask_until, args=(stop, questions, settings, per_client[k], k), daemon=True)
-               for k in range(CLIENTS)]
-    for t in clients:
-        t.start()
-    try:
-        writer.wait(timeout=max(1200, 10 * N_ARTICLES))
-    finally:
-        stop.set()
-        for t in clients:
-            t.join(timeout=120)
-        if writer.poll() is None:
-            writer.kill()
+    per_client = clients_during(
+        writer, CLIENTS, lambda k, stop, out: ask_until(stop, questions, settings, out, k),
+        timeout=max(1200, 10 * N_ARTICLES))
     assert writer.returncode == 0, log.read_text()[-3000:]
-    assert not any(t.is_alive() for t in clients)
 
     asked = [a for client in per_client for a in client]
     assert all(client for client in per_client), "every client got at least one answer"
