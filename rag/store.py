@@ -558,9 +558,9 @@ class Library(PerThreadConnection):
         return db
 
 
-def schema_mismatch(place: str, found: int) -> str:
-    """The one line for a library of another schema version."""
-    return (f"the library at {place} has schema version {found}, this newsrag reads version {SCHEMA_VERSION}: "
+def schema_mismatch(place: str, found: int, reads: int = SCHEMA_VERSION) -> str:
+    """The one line for a library of schema version `found` where this newsrag reads version `reads`."""
+    return (f"the library at {place} has schema version {found}, this newsrag reads version {reads}: "
             "use the newsrag that built it, or build a new library (another --index or --database-url)")
 
 
