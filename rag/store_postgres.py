@@ -208,6 +208,12 @@ class PostgresConnection:
         cursor.executemany(_placeholders(sql), rows)
         return cursor
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+        """Append `rows` to `table` by COPY (in the caller's transaction, if any)."""
+        with self.raw.cursor().copy(f"COPY {table}({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def close(self) -> None:
         self.raw.close()
 
@@ -251,8 +257,9 @@ class PostgresConnection:
             docs.append((rowid, length))
             terms += [(term, rowid, f, length) for term, f in freq.items()]
             vocab.update(freq.keys())
-        self.executemany("INSERT INTO keyword_docs(chunk_rowid, length) VALUES (?, ?)", docs)
-        self.executemany("INSERT INTO keyword_terms(term, chunk_rowid, freq, length) VALUES (?, ?, ?, ?)", terms)
+        # COPY, not INSERTs: a chunk has about 100 terms (920,799 rows for the MultiHop-RAG library's 9,002 chunks).
+        self.copy_rows("keyword_docs", ("chunk_rowid", "length"), docs)
+        self.copy_rows("keyword_terms", ("term", "chunk_rowid", "freq", "length"), terms)
         self.execute("""INSERT INTO keyword_vocab(term, docs) SELECT * FROM unnest(?::text[], ?::bigint[])
                         ON CONFLICT(term) DO UPDATE SET docs = keyword_vocab.docs + excluded.docs""",
                      (list(vocab), list(vocab.values())))
