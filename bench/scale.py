@@ -64,8 +64,8 @@ def held_out_keys(source: Path) -> list[str]:
 def build(size: int, source: Path, out: Path) -> str:
     """Write a `size`-chunk index at `out` from the source index's rows and vectors; returns how it was made."""
     from rag.embedder import KNOWN_MODELS
-    from rag.store import (Library, article_chunk_counts, chroma_client, chroma_collection, chunk_ids_of, copy_articles,
-                           expected_manifest, write_manifest)
+    from rag.store import (Library, article_chunk_counts, attach_library, chroma_client, chroma_collection,
+                           chunk_ids_of, copy_articles, expected_manifest, write_manifest)
     from rag.types import ChunkKey
 
     began = time.perf_counter()
@@ -94,7 +94,7 @@ def build(size: int, source: Path, out: Path) -> str:
     settings = settings_for(out)
     library = Library(out, create=True)
     db = library.connect()
-    db.execute("ATTACH DATABASE ? AS src", (str(source / "library.sqlite"),))
+    attach_library(db, source / "library.sqlite", "src")
     collection = chroma_collection(settings, create=True)
     batch_size = chroma_client(settings).get_max_batch_size()
     rng = np.random.default_rng(0)

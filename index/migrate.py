@@ -89,7 +89,5 @@ def migrate(settings: Settings, url: str) -> MigrationReport:
             if differ := [t for t, (a, b) in report.counts.items() if a != b]:
                 counts = ", ".join(f"{t} {report.counts[t][0]} here, {report.counts[t][1]} there" for t in differ)
                 raise IndexMismatchError(f"the copy differs ({counts}); nothing was written to the database")
-        # The planner's statistics and the visibility map now, not when autovacuum gets to the new tables: the
-        # keyword search reads postings by index-only scans, which visit the table for pages not marked visible.
-        dst.execute("VACUUM ANALYZE")
+        dst.refresh_statistics()
     return report

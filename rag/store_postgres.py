@@ -234,6 +234,12 @@ class PostgresConnection:
         self.execute("SELECT setval(pg_get_serial_sequence('chunks', 'rowid'), COALESCE(MAX(rowid), 0) + 1, false) "
                      "FROM chunks")
 
+    def refresh_statistics(self) -> None:
+        """The planner's statistics and the visibility map brought up to date (after a bulk copy), not when
+        autovacuum gets to the tables: the keyword search reads postings by index-only scans, which visit the
+        table for every page not marked all-visible."""
+        self.execute("VACUUM ANALYZE")
+
     def has_table(self, name: str) -> bool:
         """Whether the library has table `name`; a table once there stays (remembered: `page_at` asks per citation)."""
         if name not in self._tables and self.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]:
