@@ -95,6 +95,17 @@ def question_names(question: str, intent: Intent | None) -> list[str]:
     return names
 
 
+def surname_keys(names: Sequence[str]) -> list[str]:
+    """The folded last word of each name, without a possessive: the article may write the name alone, or with a
+    curly apostrophe.
+
+        >>> surname_keys(["Molson Hart's", "Daye’s", "Gary Glover"])
+        ['hart', 'daye', 'glover']
+    """
+    words = (name_tokens(n) or content_words(n) for n in names)
+    return [re.sub(r"['’]s$", "", fast_fold(w[-1])) for w in words if w]
+
+
 def measure(question: str, selection: Selection, names: Sequence[str], best_dense: float,
             articles: Mapping[str, Article]) -> Signals:
     """The gate's `Signals` for a selection (see `rag.answerability`)."""
@@ -104,7 +115,7 @@ def measure(question: str, selection: Selection, names: Sequence[str], best_dens
     typed = kind is not None and any(answer_type.find(s.text, kind, question) for e in units for s in e.sentences)
     cited_articles = " ".join(folded_article(articles[e.first.article_id].text) for e in units)
     first_words = set(re.findall(r"\w+", fast_fold(units[0].text)))
-    surnames = [fast_fold(w[-1]) for w in (name_tokens(n) or content_words(n) for n in names) if w]
+    surnames = surname_keys(names)
     name_words = {w for n in names for w in content_words(n)}
     other = [w for w in content_words(question) if w not in name_words and not w.isdigit()]
     cited_words = [w for e in units for w in content_words(e.text)]
