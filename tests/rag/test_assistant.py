@@ -1,6 +1,6 @@
 """Unit tests of the question handling in rag/assistant.py (no model, no index)."""
 
-from rag.assistant import surname_keys, without_names
+from rag.assistant import lacks_figure, surname_keys, without_names
 
 
 def test_named_publishers_are_not_words_to_find_in_the_answer():
@@ -12,3 +12,9 @@ def test_named_publishers_are_not_words_to_find_in_the_answer():
 
 def test_names_are_checked_without_their_possessive():
     assert surname_keys(["Molson Hart's", "Daye’s", "Gary Glover", "Mexico"]) == ["hart", "daye", "glover", "mexico"]
+
+
+def test_a_how_much_answer_needs_a_figure_in_its_first_sentence():
+    assert lacks_figure("How much does the drug cost?", "A second drug is expected to follow soon.")
+    assert not lacks_figure("How much does the drug cost?", "The drug costs $26,500 a year.")
+    assert not lacks_figure("Who makes the drug?", "A second drug is expected to follow soon.")  # asks no figure
