@@ -48,7 +48,7 @@ SEMANTIC_CANDIDATES = 8
 # half of multihop-new.jsonl, with `_adding_words` below: citation precision 0.572 -> 0.623, key-fact recall 0.733
 # either way (weight 0.6: 0.744 / 0.570 without the pruning; 8 + 4 candidates against 4 + 2: key-fact recall
 # 0.733 against 0.721); with number questions too, their citation precision fell 0.688 -> 0.658. Cost: one
-# embedding of up to 12 sentences (MultiHop-RAG sample of 200, `query()` p50 70 -> 100 ms at load 5).
+# embedding of up to 12 sentences (bench/query.py at load 2-3, MultiHop-RAG select stage p50 6.1 -> 15.6 ms).
 MEANING_WEIGHT = 1.0
 TYPED_MEANING_CANDIDATES = 4
 # (texts, about) -> the cosine of each text to `about`, or to the question when `about` is None
