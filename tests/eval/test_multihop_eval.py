@@ -24,15 +24,16 @@ THRESHOLDS = {  # metric: (bound, "min" or "max")
     # Retrieval, measured on this sample with the committed defaults (fp32): hits@4 0.899, hits@10 0.959, mrr@10
     # 0.753, map@10 0.419; each bound 2-3 points under. Answers (three outcomes) on this sample (2026-12-02, a fresh
     # clone's CI run): null queries not answered 0.935, false "not found" 0.0, key-fact recall 0.189, citation
-    # precision 0.380 (whole dev split: 0.953, 0.012, 0.236, 0.449); bounds a little beyond.
+    # precision 0.380 (whole dev split: 0.953, 0.012, 0.236, 0.449); on 2026-12-03 on branch answers (int8, `rag eval
+    # --multihop ../shared/data/multihop-rag/ --sample 200`): 0.968, 0.0, 0.189, 0.403. Bounds a little beyond.
     "hit@4": (0.87, "min"),
     "hit@10": (0.94, "min"),
     "mrr@10": (0.72, "min"),
     "map@10": (0.39, "min"),
-    "abstention_recall": (0.80, "min"),
+    "abstention_recall": (0.85, "min"),
     "false_not_found_rate": (0.05, "max"),
     "key_fact_recall": (0.17, "min"),
-    "citation_precision": (0.35, "min"),
+    "citation_precision": (0.37, "min"),
 }
 
 

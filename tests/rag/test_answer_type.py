@@ -68,3 +68,12 @@ def test_the_day_of_a_date_is_no_amount():
     q = "How much will the survey of the north pier cost?"
     assert span("The pier is closed from 1 April for repairs.", q) is None
     assert span("The survey, from Oct. 4, will cost 180,000 crowns.", q) == "180,000"
+
+
+def test_a_number_in_a_name_or_the_pronoun_one_is_no_amount():
+    q = "How many publishers does the app have?"
+    assert span("Publishers like Refinery 29 and Digiday joined.", q) is None
+    assert span("Publishers like Refinery 29 joined, 10,000 in all.", q) == "10,000"
+    assert span("Each room is bigger than the one before.", "How many rooms are there?") is None
+    assert span("It is one of the biggest apps.", q) is None
+    assert span("The app has one publisher.", q) == "one"

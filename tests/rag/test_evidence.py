@@ -165,3 +165,17 @@ def test_a_by_how_much_question_takes_the_next_sentence_that_states_the_change()
     q = "How many arrests did Border Patrol make at the Mexican border in August?"
     chosen = select(q, parse_question(q), [whole_passage("a", text)], sents, top_k=4).evidence
     assert [e.text for e in chosen][0] == "Border Patrol made 181,509 arrests at the Mexican border in August."
+
+
+def test_a_one_answer_question_cites_a_second_sentence_only_when_it_adds_question_words():
+    text = ("Acme sells garden tools in its shops. "
+            "Acme said it would sell more of them next year. "
+            "The weather was mild.")
+    sents = {"a": article_sentences("a", text)}
+    chosen = select("What does Acme sell?", None, [whole_passage("a", text)], sents, top_k=4).evidence
+    assert [e.text for e in chosen] == ["Acme sells garden tools in its shops."]
+    # A sentence holding a question word the first lacks is cited with it.
+    text = "Acme sells garden tools. Its shops in Ohio sell them cheaply."
+    sents = {"a": article_sentences("a", text)}
+    chosen = select("What does Acme sell in Ohio?", None, [whole_passage("a", text)], sents, top_k=4).evidence
+    assert [e.text for e in chosen] == ["Acme sells garden tools.", "Its shops in Ohio sell them cheaply."]
