@@ -143,7 +143,17 @@ class IngestBusyError(RuntimeError):
 
 
 class IngestInputError(ValueError):
-    """A rebuild was given a path that does not exist; nothing was changed."""
+    """A rebuild was given a path that does not exist, or asked of a library in PostgreSQL; nothing was changed."""
+
+
+# `rag index --rebuild` with a database: refused. A library in PostgreSQL is read by every chat host at once; emptying
+# it in place would leave them answering from a half-built library for the whole re-ingest, and a swap of tables
+# cannot be made one step with the Chroma collection beside it. Building the new library into an empty database and
+# moving the hosts over keeps the old one answering until then, and is the way back if the new one is wrong.
+REBUILD_SHARED = ("--rebuild does not replace a library in PostgreSQL, which every host reads: build the new one "
+                  "into an empty database (`rag index PATH... --database-url postgresql://…/NEW`, with "
+                  "RAG_COLLECTION=NEW on a Chroma server), then point every host's RAG_DATABASE_URL at it; "
+                  "the library was not changed")
 
 
 @dataclass
@@ -173,11 +183,10 @@ def ingest(
     """
     began = time.perf_counter()
     paths, loaded = [Path(p) for p in paths], list(loaded)
+    if rebuild and settings.database_url:
+        raise IngestInputError(REBUILD_SHARED)
     if rebuild and (missing := [str(p) for p in paths if not p.exists()]):
         raise IngestInputError(f"no such file or directory: {', '.join(missing)}; the index was not changed")
-    if rebuild and settings.database_url:
-        raise IngestInputError("--rebuild builds a new index folder beside the old one; with a database, build "
-                               "into a new database (--database-url) instead: the library was not changed")
     with _writer(settings, wait, progress):
         if not settings.database_url:
             swap.recover(settings)

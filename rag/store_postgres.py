@@ -32,8 +32,8 @@ from typing import Callable, Iterator, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from rag.filters import sql_where
-from rag.store import (BM25_WEIGHTS, SCHEMA_VERSION, DatabaseUnreachableError, IndexMismatchError, IndexNotFoundError,
-                       PerThreadConnection, schema_mismatch)
+from rag.store import (BM25_WEIGHTS, SCHEMA_VERSION, DatabaseReadOnlyError, DatabaseUnreachableError,
+                       IndexMismatchError, IndexNotFoundError, PerThreadConnection, schema_mismatch)
 from rag.text import keyword_tokens
 from rag.types import Filters
 
@@ -156,6 +156,19 @@ def connect(url: str):
     except psycopg.ProgrammingError as exc:  # a URL psycopg cannot read
         raise DatabaseUnreachableError(f"--database-url {masked(url)} is not a PostgreSQL URL ({exc}): "
                                        "give postgresql://user:password@host:5432/database") from None
+
+
+def check_writable(db: "PostgresConnection", url: str) -> None:
+    """DatabaseReadOnlyError, one line saying to point writers at the primary, when the session on `db` may not
+    write: a hot-standby replica (`pg_is_in_recovery()`), or `default_transaction_read_only` (`transaction_read_only`
+    covers both). Asked before a writer touches anything, so nothing is half-written."""
+    read_only, standby = db.execute("SELECT current_setting('transaction_read_only') = 'on', pg_is_in_recovery()"
+                                    ).fetchone()
+    if read_only:
+        why = "a hot-standby replica" if standby else "default_transaction_read_only is on"
+        raise DatabaseReadOnlyError(
+            f"the database {masked(url)} is read-only ({why}): point writers (rag index, rag feed, rag remove, "
+            "rag user, rag key, uploads) at the primary with --database-url (RAG_DATABASE_URL); nothing was written")
 
 
 @lru_cache(maxsize=256)
@@ -319,6 +332,7 @@ class PostgresLibrary(PerThreadConnection):
         self.url = url
         db = self.connect()
         if create:
+            check_writable(db, url)
             with db.transaction():
                 db.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
                 self._check_version(db, missing_ok=True)
@@ -380,6 +394,7 @@ def advisory_writer_lock(url: str, *, wait: bool, on_wait: Callable[[], None] | 
     server lets go of it if this process dies. See `rag.store.writer_lock`."""
     db = PostgresConnection(url)
     try:
+        check_writable(db, url)
         if not db.execute("SELECT pg_try_advisory_lock(?)", (WRITER_LOCK,)).fetchone()[0]:
             if not wait:
                 raise busy(f"another ingest is writing to the database {masked(url)}; try again when it ends")
