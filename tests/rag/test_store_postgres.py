@@ -104,3 +104,99 @@ def test_chroma_holding_another_models_vectors_is_refused_before_any_article(see
         ingest([ROOT / "seeds"], settings)
     library = open_library(settings)
     assert library.manifest() is None and count_articles(library.connect()) == 0
+
+
+def table_counts(url: str) -> dict[str, int]:
+    """Rows in every table of the database at `url` (the library's and the accounts'), by table."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as db:
+        tables = [r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}
+
+
+def test_rebuild_with_a_database_is_refused_in_one_line_and_changes_nothing(migrated, capsys):
+    sqlite, postgres, _ = migrated
+    before = table_counts(postgres.database_url)
+    for paths in ([str(ROOT / "seeds")], [str(ROOT / "no-such-folder")]):
+        code, out, err = run(capsys, "index", "--rebuild", *paths, "--index", str(sqlite.index_dir),
+                             "--database-url", postgres.database_url)
+        assert code == 1 and len(err.strip().splitlines()) == 1, (out, err)
+        assert "--rebuild does not replace a library in PostgreSQL" in err and "empty database" in err, err
+        assert "the library was not changed" in err
+    assert table_counts(postgres.database_url) == before
+    assert not (sqlite.index_dir / ".rebuild").exists()
+
+
+def test_a_read_only_database_answers_and_refuses_every_write_in_one_line(migrated, postgres_server, capsys,
+                                                                           monkeypatch):
+    """A hot-standby replica, or `default_transaction_read_only`: `rag ask`, `rag stats`, the lists and the server
+    answer; every writing command stops before it writes, saying to point writers at the primary."""
+    import io
+
+    import psycopg
+    from fastapi.testclient import TestClient
+
+    from api.server import build_server
+
+    sqlite, postgres, _ = migrated
+    url, folder = postgres.database_url, str(sqlite.index_dir)
+    on = ("--index", folder, "--database-url", url)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long passphrase\n"))
+    assert run(capsys, "user", "add", "ada", "--role", "editor", "--password-stdin", *on)[0] == 0
+    code, key, _ = run(capsys, "key", "create", "ada", *on)
+    key = key.strip()
+    article = open_library(postgres).connect().execute("SELECT id FROM articles ORDER BY id LIMIT 1").fetchone()[0]
+    with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as admin:
+        admin.execute("ALTER DATABASE migrated SET default_transaction_read_only = on")
+    before = table_counts(url)
+    writes = [["index", str(ROOT / "seeds")], ["index", "--repair"], ["remove", article],
+              ["feed", "add", "https://example.org/rss.xml"], ["feed", "update"],
+              ["user", "add", "bo", "--role", "reader", "--password-stdin"], ["user", "remove", "ada"],
+              ["key", "create", "ada"]]
+    for argv in writes:
+        monkeypatch.setattr("sys.stdin", io.StringIO("another passphrase\n"))
+        code, out, err = run(capsys, *argv, *on)
+        assert code == 1 and len(err.strip().splitlines()) == 1, (argv, out, err)
+        assert "is read-only (default_transaction_read_only is on)" in err and "at the primary" in err, (argv, err)
+        assert "nothing was written" in err and postgres_server.password not in err
+    assert table_counts(url) == before
+
+    code, out, _ = run(capsys, "ask", QUESTIONS[1], *on)
+    assert code == 0 and "fentanyl" in out
+    code, out, _ = run(capsys, "stats", *on)
+    assert code == 0 and "5 articles" in out
+    assert run(capsys, "feed", "list", *on)[:2] == (0, f"0 feeds · {folder}\n")
+    assert run(capsys, "user", "list", *on)[:2] == (0, "ada\teditor\n")
+    with TestClient(build_server(postgres)) as http:
+        signed = {"Authorization": f"Bearer {key}"}
+        asked = http.post("/api/v1/ask", json={"question": QUESTIONS[0]}, headers=signed)
+        assert asked.status_code == 200 and asked.json()["citations"], asked.text
+        removed = http.delete(f"/api/v1/articles/{article}", headers=signed)
+        assert removed.status_code == 503 and "read-only" in removed.json()["error"]["message"], removed.text
+    assert table_counts(url) == before
+
+
+def test_no_session_is_left_idle_in_transaction_after_an_ingest_and_an_ask(migrated, postgres_server, tmp_path):
+    """Every transaction of ours ends where it began: after an ingest, a question, the accounts' writes, no session
+    of this process is 'idle in transaction' (holding its snapshot and locks, and vacuum back)."""
+    import psycopg
+
+    from rag.accounts import Accounts
+
+    _, postgres, _ = migrated
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Glimmerford harbour reopens\n\nThe Glimmerford harbour reopened on Monday after repairs.\n")
+    assert len(ingest([ROOT / "seeds", extra], postgres).added) == 1
+    assistant = Assistant(postgres)
+    assert query("When did the Glimmerford harbour reopen?", index=assistant).citations
+    accounts = Accounts.for_settings(postgres)
+    accounts.add_user("ada", "reader", "a long passphrase", actor="test")
+    accounts.save_conversation("ada", None, "Harbour", [{"role": "user", "content": "q"}])
+    assert accounts.check_password("ada", "a long passphrase")
+    with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as admin:
+        sessions = admin.execute("SELECT state, query FROM pg_stat_activity WHERE datname = 'migrated' "
+                                 "AND client_addr IS NOT NULL").fetchall()
+    assert sessions, "the assistant's and the accounts' connections are open"
+    assert not [s for s in sessions if s[0].startswith("idle in transaction")], sessions
+    assistant.close()
