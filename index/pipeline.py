@@ -143,17 +143,16 @@ class IngestBusyError(RuntimeError):
 
 
 class IngestInputError(ValueError):
-    """A rebuild was given a path that does not exist, or asked of a library in PostgreSQL; nothing was changed."""
+    """A rebuild was given a path that does not exist, or cannot be done where the library is; nothing was
+    changed."""
 
 
-# `rag index --rebuild` with a database: refused. A library in PostgreSQL is read by every chat host at once; emptying
-# it in place would leave them answering from a half-built library for the whole re-ingest, and a swap of tables
-# cannot be made one step with the Chroma collection beside it. Building the new library into an empty database and
-# moving the hosts over keeps the old one answering until then, and is the way back if the new one is wrong.
-REBUILD_SHARED = ("--rebuild does not replace a library in PostgreSQL, which every host reads: build the new one "
-                  "into an empty database (`rag index PATH... --database-url postgresql://…/NEW`, with "
-                  "RAG_COLLECTION=NEW on a Chroma server), then point every host's RAG_DATABASE_URL at it; "
-                  "the library was not changed")
+# `rag index --rebuild` of a library in PostgreSQL whose vectors are in the index folder: refused. The library is
+# swapped for every host at once; the vectors of this host's folder could not follow on the other hosts.
+REBUILD_HOST_VECTORS = ("--rebuild of a library in PostgreSQL needs its vectors on a Chroma server (--chroma-url, "
+                        "RAG_CHROMA_URL), which every host reads; or build a new library into an empty database "
+                        "(`rag index PATH... --database-url postgresql://…/NEW`) and point the hosts at it: "
+                        "the library was not changed")
 
 
 @dataclass
@@ -183,18 +182,18 @@ def ingest(
     """
     began = time.perf_counter()
     paths, loaded = [Path(p) for p in paths], list(loaded)
-    if rebuild and settings.database_url:
-        raise IngestInputError(REBUILD_SHARED)
+    if rebuild and settings.database_url and not settings.chroma_url:
+        raise IngestInputError(REBUILD_HOST_VECTORS)
     if rebuild and (missing := [str(p) for p in paths if not p.exists()]):
         raise IngestInputError(f"no such file or directory: {', '.join(missing)}; the index was not changed")
     with _writer(settings, wait, progress):
-        if not settings.database_url:
-            swap.recover(settings)
+        swap.recover(settings)
         if not rebuild:
             report = _ingest_into(paths, loaded, with_index_backend(settings), progress)
         else:
             target = swap.beside(settings)
             try:
+                swap.start(target)
                 report = _ingest_into(paths, loaded, target, progress)
             except BaseException:
                 swap.discard(target)
@@ -256,8 +255,7 @@ def repair(settings: Settings, *, progress: Progress | None = None, wait: bool =
     began = time.perf_counter()
     report = RepairReport()
     with _writer(settings, wait, progress):
-        if not settings.database_url:
-            swap.recover(settings)
+        swap.recover(settings)
         settings = with_index_backend(settings)
         library = open_library(settings)  # IndexNotFoundError when there is no index to repair
         if library.manifest() is None:

@@ -29,7 +29,7 @@ from collections import Counter
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Callable, Iterator, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from rag.filters import sql_where
 from rag.store import (BM25_WEIGHTS, SCHEMA_VERSION, DatabaseReadOnlyError, DatabaseUnreachableError,
@@ -42,6 +42,11 @@ BM25_K1, BM25_B = 1.2, 0.75
 # Advisory lock keys (any fixed 64-bit numbers): the one writer, and the one creating the schema.
 WRITER_LOCK, SCHEMA_LOCK = 0x6E657773726167, 0x6E65777373636D
 CONNECT_TIMEOUT = 10  # seconds; a server that does not answer in that time is reported unreachable
+# Where `rag index --rebuild` builds the new library, beside the one in use (`index.rebuild`).
+REBUILD_SCHEMA = "newsrag_rebuild"
+# The swap's tries when a reader's statement and the swap lock two tables in opposite orders (PostgreSQL then
+# aborts one of them). Not measured: never seen in the tests.
+SWAP_TRIES = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -139,10 +144,14 @@ def connect(url: str):
     saying what to do, when the server cannot be reached or refuses."""
     import psycopg
 
+    from psycopg.conninfo import conninfo_to_dict
+
     try:
         # JIT off: the planner's estimates sent the BM25 statement to LLVM, whose compiling took 2.35 s of its
-        # 2.45 s on the seeds library (EXPLAIN ANALYZE); every statement here is a few index lookups.
-        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options="-c jit=off")
+        # 2.45 s on the seeds library (EXPLAIN ANALYZE); every statement here is a few index lookups. Added to
+        # the URL's own `options` (a rebuild's search_path, `in_schema`), not in their place.
+        options = " ".join(filter(None, [conninfo_to_dict(url).get("options"), "-c jit=off"]))
+        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options=options)
     except psycopg.OperationalError as exc:
         # "connection failed: connection to server at "h", port 5432 failed: FATAL:  <what the server said>"
         reason = re.sub(r"^.*failed: (FATAL: +)?", "", str(exc).strip().splitlines()[0])
@@ -404,3 +413,89 @@ def advisory_writer_lock(url: str, *, wait: bool, on_wait: Callable[[], None] | 
         yield
     finally:
         db.close()  # ends the session, and with it the lock
+
+
+# ----------------------------------------------------------------- rebuilding (`index.rebuild`)
+def in_schema(url: str, schema: str) -> str:
+    """`url` whose connections find (and create) the library's tables in `schema` instead (its search_path)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    given = " ".join(v for k, v in query if k == "options")
+    query = [(k, v) for k, v in query if k != "options"] + [("options", f"{given} -c search_path={schema}".strip())]
+    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+
+
+def fresh_schema(url: str, schema: str) -> None:
+    """Make `schema` empty (dropped with whatever an unfinished build left in it, then created)."""
+    db = PostgresConnection(url)
+    try:
+        check_writable(db, url)
+        with db.transaction():
+            db.raw.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"')
+    finally:
+        db.close()
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop `schema` and every table in it (absent already is fine)."""
+    db = PostgresConnection(url)
+    try:
+        if db.execute("SELECT 1 FROM pg_namespace WHERE nspname = ?", (schema,)).fetchone():
+            db.raw.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        db.close()
+
+
+def swap_in_schema(url: str, schema: str, manifest: dict, note: dict) -> None:
+    """Put the library built in `schema` in the place of the one at `url`, in one transaction: readers see the old
+    library or the new one, never a mix. The feed subscriptions are carried over (their entries are not: the next
+    update fetches them again), the new `manifest` is written, and `note` is kept in `meta` ('rebuild_swap') for
+    what must follow outside the database (`swap_note`). The accounts' tables are not the library's: they stay."""
+    import psycopg
+
+    db = PostgresConnection(url)
+    try:
+        main = db.execute("SELECT current_schema()").fetchone()[0]
+        for attempt in range(SWAP_TRIES):
+            try:
+                with db.transaction():
+                    tables = [r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = ? "
+                                                       "ORDER BY tablename", (schema,))]
+                    if "feeds" in tables and db.has_table("feeds"):
+                        db.execute(f'INSERT INTO "{schema}".feeds(url, title, added_at) SELECT url, title, added_at '
+                                   f'FROM "{main}".feeds ON CONFLICT DO NOTHING')
+                    db.execute(f'INSERT INTO "{schema}".meta(key, value) VALUES (?, ?), (?, ?) ON CONFLICT(key) '
+                               "DO UPDATE SET value = excluded.value",
+                               ("manifest", json.dumps(manifest), "rebuild_swap", json.dumps(note)))
+                    # One statement for all: the tables refer to each other, and nothing else may depend on them.
+                    names = ", ".join(f'"{main}"."{t}"' for t in tables)
+                    db.execute(f"DROP TABLE IF EXISTS {names}")
+                    for table in tables:
+                        db.execute(f'ALTER TABLE "{schema}"."{table}" SET SCHEMA "{main}"')
+                    db.execute(f'DROP SCHEMA "{schema}"')
+                return
+            except psycopg.errors.DeadlockDetected:
+                if attempt == SWAP_TRIES - 1:
+                    raise
+    finally:
+        db.close()
+
+
+def swap_note(url: str) -> dict | None:
+    """What a committed swap left to do outside the database (`swap_in_schema`'s `note`); None when nothing."""
+    db = PostgresConnection(url)
+    try:
+        if not db.has_table("meta"):
+            return None
+        row = db.execute("SELECT value FROM meta WHERE key = 'rebuild_swap'").fetchone()
+        return json.loads(row[0]) if row else None
+    finally:
+        db.close()
+
+
+def clear_swap_note(url: str) -> None:
+    db = PostgresConnection(url)
+    try:
+        db.execute("DELETE FROM meta WHERE key = 'rebuild_swap'")
+    finally:
+        db.close()

@@ -115,14 +115,14 @@ def table_counts(url: str) -> dict[str, int]:
         return {t: db.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in sorted(tables)}
 
 
-def test_rebuild_with_a_database_is_refused_in_one_line_and_changes_nothing(migrated, capsys):
-    sqlite, postgres, _ = migrated
+def test_rebuild_with_a_database_and_the_vectors_on_the_host_is_refused_in_one_line(migrated, capsys):
+    sqlite, postgres, _ = migrated  # the library in PostgreSQL, its vectors in the index folder
     before = table_counts(postgres.database_url)
     for paths in ([str(ROOT / "seeds")], [str(ROOT / "no-such-folder")]):
         code, out, err = run(capsys, "index", "--rebuild", *paths, "--index", str(sqlite.index_dir),
                              "--database-url", postgres.database_url)
         assert code == 1 and len(err.strip().splitlines()) == 1, (out, err)
-        assert "--rebuild does not replace a library in PostgreSQL" in err and "empty database" in err, err
+        assert "needs its vectors on a Chroma server" in err and "empty database" in err, err
         assert "the library was not changed" in err
     assert table_counts(postgres.database_url) == before
     assert not (sqlite.index_dir / ".rebuild").exists()
@@ -200,3 +200,96 @@ def test_no_session_is_left_idle_in_transaction_after_an_ingest_and_an_ask(migra
     assert sessions, "the assistant's and the accounts' connections are open"
     assert not [s for s in sessions if s[0].startswith("idle in transaction")], sessions
     assistant.close()
+
+
+def test_rebuild_of_a_shared_library_swaps_in_the_new_one_while_another_host_answers(seeds_index, postgres_server,
+                                                                                    chroma_server, tmp_path, capsys,
+                                                                                    monkeypatch):
+    """`rag index --rebuild` with the library in PostgreSQL and the vectors on a Chroma server: the new library is
+    built beside the old one and swapped in at once; a reader opened before answers from it after, without a
+    restart; the accounts and the feed subscriptions stay; nothing of the build is left behind."""
+    import chromadb
+
+    from index.feeds import feeds, subscribe
+    from rag.accounts import Accounts
+    from rag.store_postgres import REBUILD_SCHEMA
+    from index import stats
+
+    host = seeds_index.replace(index_dir=tmp_path / "a", database_url=postgres_server.new_database("rebuild"),
+                               chroma_url=chroma_server.url, collection="rebuild-test")
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Glimmerford harbour reopens\n\nThe Glimmerford harbour reopened on Monday after repairs.\n")
+    assert len(ingest([ROOT / "seeds", extra], host).added) == 6
+    Accounts.for_settings(host).add_user("ada", "admin", "a long passphrase", actor="test")
+    subscribe("https://example.org/rss.xml", host)
+    reader = Assistant(host.replace(index_dir=tmp_path / "b"))  # another host's, open across the rebuild
+    for _ in range(6):  # past psycopg's prepare threshold: the reader's statements are prepared on the server
+        assert query("When did the Glimmerford harbour reopen?", index=reader).citations
+
+    monkeypatch.setenv("RAG_COLLECTION", host.collection)
+    code, out, err = run(capsys, "index", "--rebuild", str(ROOT / "seeds"), "--index", str(host.index_dir),
+                         "--database-url", host.database_url, "--chroma-url", host.chroma_url)
+    assert code == 0 and out.startswith("added 5, updated 0, unchanged 0"), (out, err)
+
+    after = stats(host)
+    assert after.n_articles == 5 and after.vectors is not None and not after.vectors, after.vectors
+    assert after.manifest["collection"] == "rebuild-test"
+    client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.url.rsplit(":", 1)[1]))
+    names = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    assert "rebuild-test" in names and not names & {"rebuild-test-rebuild", "rebuild-test-old"}
+    assert client.get_collection("rebuild-test").count() == after.n_chunks
+    schemas = open_library(host).connect().execute("SELECT nspname FROM pg_namespace WHERE nspname = ?",
+                                                   (REBUILD_SCHEMA,)).fetchall()
+    assert not schemas and not (host.index_dir / ".rebuild").exists()
+    assert Accounts.for_settings(host).user("ada").role == "admin"
+    assert [f.url for f in feeds(host)] == ["https://example.org/rss.xml"]
+    for _ in range(3):
+        gone = query("When did the Glimmerford harbour reopen?", index=reader)
+        assert not any("Glimmerford" in c.quote for c in gone.citations), gone.text
+        seeds = query(QUESTIONS[1], index=reader)
+        assert seeds.citations and not seeds.error, seeds.text
+    reader.close()
+
+
+def test_a_rebuild_interrupted_before_or_after_its_commit_is_cleaned_up_by_the_next_writer(seeds_index,
+                                                                                          postgres_server,
+                                                                                          chroma_server, tmp_path):
+    """A rebuild killed while it builds leaves the old library serving, and the next writer drops the build; one
+    killed after the swap committed (the collections not yet renamed) is finished by the next writer."""
+    from index import rebuild as swap
+    from index import stats
+    from index.pipeline import _ingest_into
+    from rag.store_postgres import REBUILD_SCHEMA, PostgresLibrary, swap_in_schema, swap_note
+
+    host = seeds_index.replace(index_dir=tmp_path / "a", database_url=postgres_server.new_database("rebuild_crash"),
+                               chroma_url=chroma_server.url, collection="crash-test")
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Glimmerford harbour reopens\n\nThe Glimmerford harbour reopened on Monday after repairs.\n")
+    assert len(ingest([ROOT / "seeds", extra], host).added) == 6
+
+    def build_beside():
+        """What `rag index --rebuild` does before its swap (under the writer lock, which dies with the process)."""
+        target = swap.beside(host)
+        swap.start(target)
+        assert len(_ingest_into([ROOT / "seeds"], [], target, None).added) == 5
+        return target
+
+    def schemas() -> list:
+        return open_library(host).connect().execute("SELECT nspname FROM pg_namespace WHERE nspname = ?",
+                                                    (REBUILD_SCHEMA,)).fetchall()
+
+    build_beside()  # ... and the process dies before the swap
+    assert stats(host).n_articles == 6 and schemas()
+    ingest([], host)  # the next writer, on any host
+    assert stats(host).n_articles == 6 and not schemas() and not stats(host).vectors
+
+    target = build_beside()
+    manifest = PostgresLibrary.stored_manifest(target.database_url) | {"collection": host.collection}
+    swap_in_schema(host.database_url, REBUILD_SCHEMA, manifest, {"collection": host.collection,
+                                                                 "built": target.collection})
+    # ... and the process dies before renaming the collections: the library is the new one, the vectors the old
+    assert stats(host).n_articles == 5 and swap_note(host.database_url)
+    ingest([], host)
+    after = stats(host)
+    assert after.n_articles == 5 and after.vectors is not None and not after.vectors, after.vectors
+    assert swap_note(host.database_url) is None and not schemas()
