@@ -293,3 +293,25 @@ def test_a_rebuild_interrupted_before_or_after_its_commit_is_cleaned_up_by_the_n
     after = stats(host)
     assert after.n_articles == 5 and after.vectors is not None and not after.vectors, after.vectors
     assert swap_note(host.database_url) is None and not schemas()
+
+
+def test_migrate_moves_the_accounts_with_the_library(seeds_index, postgres_server, tmp_path, capsys):
+    """The index folder's users, keys, conversations and audit log go into the database with the library, so every
+    host of the shared library signs the same people in."""
+    from rag.accounts import Accounts
+
+    folder = tmp_path / "index"
+    shutil.copytree(seeds_index.index_dir, folder, ignore=shutil.ignore_patterns("ingest.lock"))
+    local = Accounts(folder)
+    local.add_user("ada", "editor", "a long passphrase", actor="root")
+    key = local.create_key("ada", actor="root")
+    local.save_conversation("ada", None, "Fentanyl", [{"role": "user", "content": "q"}])
+    url = postgres_server.new_database("migrated_accounts")
+    code, out, err = run(capsys, "migrate", "--to", url, "--index", str(folder))
+    assert code == 0, err
+    for table, n in (("users", 1), ("api_keys", 1), ("conversations", 1), ("audit", 2)):
+        assert re.search(rf"^{table} +{n} → {n}$", out, re.M), out
+    shared = Accounts.for_settings(seeds_index.replace(index_dir=tmp_path / "other-host", database_url=url))
+    assert shared.user_for_key(key).name == "ada" and shared.check_password("ada", "a long passphrase")
+    assert [c.title for c in shared.conversations("ada")] == ["Fentanyl"]
+    assert [e.action for e in shared.audit_log()] == ["user add", "key create"]
