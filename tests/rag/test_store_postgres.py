@@ -315,3 +315,31 @@ def test_migrate_moves_the_accounts_with_the_library(seeds_index, postgres_serve
     assert shared.user_for_key(key).name == "ada" and shared.check_password("ada", "a long passphrase")
     assert [c.title for c in shared.conversations("ada")] == ["Fentanyl"]
     assert [e.action for e in shared.audit_log()] == ["user add", "key create"]
+
+
+def test_a_hot_standby_replica_answers_and_refuses_writes_in_one_line(migrated, postgres_server, tmp_path, capsys):
+    """A real streaming replica of the test server (`pg_basebackup -R`): `rag ask` answers from it, `rag index`
+    stops in one line naming it a hot standby, and what the primary commits reaches it."""
+    import tempfile
+    import time
+
+    from tests.servers import standby_running
+
+    sqlite, postgres, _ = migrated
+    # Not under pytest's own temp folder: that one is private to root, and the server runs as another user.
+    with tempfile.TemporaryDirectory(prefix="newsrag-pg-") as work, \
+            standby_running(postgres_server, Path(work), free_port()) as standby:
+        replica = postgres.replace(database_url=standby.url("migrated"))
+        on = ("--index", str(sqlite.index_dir), "--database-url", replica.database_url)
+        code, out, err = run(capsys, "index", str(ROOT / "seeds"), *on)
+        assert code == 1 and len(err.strip().splitlines()) == 1, (out, err)
+        assert "is read-only (a hot-standby replica)" in err and "at the primary" in err, err
+        code, out, _ = run(capsys, "ask", QUESTIONS[1], *on)
+        assert code == 0 and "fentanyl" in out
+        extra = tmp_path / "extra.txt"
+        extra.write_text("Glimmerford harbour reopens\n\nThe Glimmerford harbour reopened on Monday after repairs.\n")
+        assert len(ingest([extra], postgres).added) == 1  # on the primary
+        deadline = time.monotonic() + 60
+        while count_articles(open_library(replica).connect()) != 6:  # replayed within moments on loopback
+            assert time.monotonic() < deadline, "the replica did not replay the primary's commit"
+            time.sleep(0.2)
