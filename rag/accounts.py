@@ -41,7 +41,7 @@ import re
 import secrets
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -167,7 +167,9 @@ class AuditEntry:
 
 
 class Accounts:
-    """The users, keys, conversations and audit log of one library; thread-safe (a connection per thread).
+    """The users, keys, conversations and audit log of one library; thread-safe: SQLite, a connection per thread;
+    PostgreSQL, one connection taken in turn (a server's 40 worker threads would otherwise hold 40 connections
+    each, and `max_connections` is 100 by default; each use is one or two statements of about a millisecond).
 
     `Accounts(index_dir)`: in `<index_dir>/accounts.sqlite`; `Accounts(index_dir, database_url=url)`: in that
     PostgreSQL database. Callers use `Accounts.for_settings(settings)`, which picks the one the library is in.
@@ -177,6 +179,8 @@ class Accounts:
         self.database_url = database_url
         self.path = None if database_url else Path(index_dir) / "accounts.sqlite"
         self._local = threading.local()
+        self._shared = None  # PostgreSQL: the one connection
+        self._lock = threading.RLock() if database_url else nullcontext()
         self._ready = False  # the tables are there (checked once found)
         # The audit log's order of insertion: SQLite's rowid, PostgreSQL's sequence.
         self._audit_order = "seq" if database_url else "rowid"
@@ -197,59 +201,64 @@ class Accounts:
         return str(self.path)
 
     def _db(self) -> Any:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            if self.database_url:
+        """The connection to use (PostgreSQL: with `self._lock` held); a lost one is opened again."""
+        if self.database_url:
+            if self._shared is None or self._shared.raw.broken or self._shared.raw.closed:
                 from rag.store_postgres import PostgresConnection
 
-                db = PostgresConnection(self.database_url)
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = open_sqlite(self.path, timeout=30, factory=SQLiteConnection)
-            self._local.db = db
+                self._shared = PostgresConnection(self.database_url)
+            return self._shared
+        db = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = self._local.db = open_sqlite(self.path, timeout=30, factory=SQLiteConnection)
         return db
 
     def close(self) -> None:
-        """Close this thread's connection."""
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        """Close the connection (SQLite: this thread's)."""
+        with self._lock:
+            db = self._shared if self.database_url else getattr(self._local, "db", None)
+            if db is not None:
+                db.close()
+            self._shared = self._local.db = None
 
     def _present(self) -> bool:
         """Whether the accounts' tables exist, without making them (asked again until they do: another host may
         add the first user)."""
-        if not self._ready:
-            if self.database_url:
-                self._ready = bool(self._db().execute("SELECT to_regclass('audit') IS NOT NULL").fetchone()[0])
-            elif self.path.is_file():
-                self._db().executescript(SCHEMA)  # an accounts file from before a table existed gains it
-                self._ready = True
-        return self._ready
+        with self._lock:
+            if not self._ready:
+                if self.database_url:
+                    self._ready = bool(self._db().execute("SELECT to_regclass('audit') IS NOT NULL").fetchone()[0])
+                elif self.path.is_file():
+                    self._db().executescript(SCHEMA)  # an accounts file from before a table existed gains it
+                    self._ready = True
+            return self._ready
 
     def _rows(self, sql: str, params: tuple = ()) -> list:
         """The rows of a read; none while no accounts exist (nothing is created by reading)."""
-        return self._db().execute(sql, params).fetchall() if self._present() else []
+        with self._lock:
+            return self._db().execute(sql, params).fetchall() if self._present() else []
 
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
         """One write transaction, the tables made first if there are none; DatabaseReadOnlyError (nothing
         written) on a read-only database."""
-        db = self._db()
-        if self.database_url:
-            from rag.store_postgres import check_writable
-
-            check_writable(db, self.database_url)
-        if not self._ready:
+        with self._lock:
+            db = self._db()
             if self.database_url:
-                with db.transaction():
-                    db.execute("SELECT pg_advisory_xact_lock(?)", (ACCOUNTS_LOCK,))
-                    db.raw.execute(SCHEMA_POSTGRES)
-            else:
-                db.executescript(SCHEMA)
-            self._ready = True
-        with db.transaction():
-            yield db
+                from rag.store_postgres import check_writable
+
+                check_writable(db, self.database_url)
+            if not self._ready:
+                if self.database_url:
+                    with db.transaction():
+                        db.execute("SELECT pg_advisory_xact_lock(?)", (ACCOUNTS_LOCK,))
+                        db.raw.execute(SCHEMA_POSTGRES)
+                else:
+                    db.executescript(SCHEMA)
+                self._ready = True
+            with db.transaction():
+                yield db
 
     # Users
 

@@ -166,3 +166,29 @@ def test_accounts_made_on_one_host_sign_in_on_another(postgres_server, tmp_path)
     settings_a = settings_b.replace(index_dir=host_a)
     assert Accounts.for_settings(settings_a).user_for_key(key) is None and not Accounts.for_settings(
         settings_a).has_users()
+
+
+@pytest.mark.e2e
+def test_threads_take_turns_on_one_postgresql_connection(postgres_server, tmp_path):
+    """A server's worker threads use the accounts at once: every write and read is whole, and the database sees one
+    connection for them, not one per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    url = postgres_server.new_database("accounts_threads")
+    accounts = Accounts(tmp_path, database_url=url)
+    accounts.add_user("ada", "reader", PASSWORD, actor="root")
+    key = accounts.create_key("ada", actor="root")
+
+    def chat(i: int) -> None:
+        for j in range(10):
+            cid = accounts.save_conversation("ada", None, f"t{i}-{j}", [i, j])
+            assert accounts.user_for_key(key).name == "ada" and accounts.conversation("ada", cid) == [i, j]
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(chat, range(8)))
+    assert len(accounts.conversations("ada")) == 80
+    with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as admin:
+        sessions = admin.execute("SELECT state FROM pg_stat_activity WHERE datname = 'accounts_threads'").fetchall()
+    assert sessions == [("idle",)], sessions
