@@ -19,6 +19,10 @@ What differs from SQLite:
   `keyword_totals`, all kept in the writer's transaction.
 - Writers on any host take a session advisory lock (`advisory_writer_lock`), released by the server if the
   process dies; readers never wait (READ COMMITTED: an article is visible once its transaction commits).
+- A writer first asks whether the database takes writes (`check_writable`): on a hot-standby replica or with
+  `default_transaction_read_only` it stops with one line, before anything is written; readers need nothing.
+- `rag index --rebuild` builds beside the library in the schema `REBUILD_SCHEMA` (`in_schema`: the same statements,
+  another search_path) and swaps it in with one transaction (`swap_in_schema`; see `index.rebuild`).
 """
 
 from __future__ import annotations
