@@ -1,6 +1,6 @@
 """Run every benchmark and write their tables, with the machine and versions, to `bench/results.md`.
 
-    rag bench                   # ingest (first 100 articles), embed (if present), query, scale, api, backends
+    rag bench                   # clean, ingest (first 100 articles), embed (if present), query, scale, api, backends
     rag bench --full            # ingest of the whole MultiHop-RAG corpus
     rag bench --only query scale
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent  # the benchmarks run from here, as `python -m bench.<name>`
-ORDER = ("ingest", "embed", "query", "scale", "api", "backends")
+ORDER = ("clean", "ingest", "embed", "query", "scale", "api", "backends")
 PACKAGES = ("torch", "sentence-transformers", "transformers", "chromadb", "llama-index-core",
             "llama-index-vector-stores-chroma", "onnxruntime", "optimum",
             "numpy", "gradio")
@@ -51,6 +51,7 @@ def machine() -> list[str]:
 
 def commands(full: bool) -> dict[str, list[str]]:
     out = {"ingest": [sys.executable, "-m", "bench.ingest"] + ([] if full else ["--limit", "100"]),
+           "clean": [sys.executable, "-m", "bench.clean"],
            "query": [sys.executable, "-m", "bench.query"],
            "scale": [sys.executable, "-m", "bench.scale"],
            "api": [sys.executable, "-m", "bench.api"],

@@ -8,8 +8,8 @@ and replicated article by article until the size is reached. Replica 0 is the re
 replica r >= 1 gives every article and chunk fresh ids (suffix `-r<r>`) and every vector a
 small Gaussian perturbation (sigma 0.01 per dimension, renormalised; cosine to the original
 about 0.98). Rows go straight into the store's format: SQLite (articles, sentences, chunks,
-chunks_fts, signatures), Chroma with `rag.store.HNSW_CONFIGURATION`, and the manifest from
-`rag.store.expected_manifest`. The 100 shortest MultiHop-RAG articles are held out of every
+chunks_fts, signatures), Chroma with `rag.store.HNSW_CONFIGURATION`, and a copy of
+the source index's manifest (the vectors are its model's). The 100 shortest MultiHop-RAG articles are held out of every
 replica, for the ingest measurement. Built indexes are cached under `.rag/bench/`.
 
 Each size is then measured in a fresh process (so its RSS is its own):
@@ -63,9 +63,8 @@ def held_out_keys(source: Path) -> list[str]:
 # ------------------------------------------------------------------------------------------------ building
 def build(size: int, source: Path, out: Path) -> str:
     """Write a `size`-chunk index at `out` from the source index's rows and vectors; returns how it was made."""
-    from rag.embedder import KNOWN_MODELS
-    from rag.store import (Library, article_chunk_counts, chroma_client, chroma_collection, chunk_ids_of, copy_articles,
-                           expected_manifest, write_manifest)
+    from rag.store import (Library, article_chunk_counts, attach_library, chroma_client, chroma_collection,
+                           chunk_ids_of, copy_articles, read_manifest, write_manifest)
     from rag.types import ChunkKey
 
     began = time.perf_counter()
@@ -94,7 +93,7 @@ def build(size: int, source: Path, out: Path) -> str:
     settings = settings_for(out)
     library = Library(out, create=True)
     db = library.connect()
-    db.execute("ATTACH DATABASE ? AS src", (str(source / "library.sqlite"),))
+    attach_library(db, source / "library.sqlite", "src")
     collection = chroma_collection(settings, create=True)
     batch_size = chroma_client(settings).get_max_batch_size()
     rng = np.random.default_rng(0)
@@ -137,7 +136,7 @@ def build(size: int, source: Path, out: Path) -> str:
     how = (f"{len(all_ids)} chunks of {len(plan)} articles: {replica} replica(s) of {len(articles)} MultiHop-RAG "
            f"articles (real texts; real vectors in replica 0, sigma={SIGMA} perturbed and renormalised after)")
     how += f"; built in {time.perf_counter() - began:.0f} s"
-    manifest = expected_manifest(settings, KNOWN_MODELS[settings.model], 384)
+    manifest = read_manifest(source)  # its model, weights and backend made the vectors copied here
     manifest["built_by"] = "bench/scale.py: " + how
     write_manifest(out, manifest)  # last: its presence marks a complete build
     return how

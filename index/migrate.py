@@ -96,7 +96,7 @@ def migrate(settings: Settings, url: str) -> MigrationReport:
             if differ := [t for t, (a, b) in report.counts.items() if a != b]:
                 counts = ", ".join(f"{t} {report.counts[t][0]} here, {report.counts[t][1]} there" for t in differ)
                 raise IndexMismatchError(f"the copy differs ({counts}); nothing was written to the database")
-        dst.execute("ANALYZE")  # the planner's statistics now, not when autovacuum gets to the new tables
+        dst.refresh_statistics()
         if accounts.has_users():  # the users, keys, conversations and audit log go with the library
             report.counts.update(accounts.copy_into(shared_accounts))
     return report

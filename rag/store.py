@@ -564,9 +564,9 @@ class Library(PerThreadConnection):
         return db
 
 
-def schema_mismatch(place: str, found: int) -> str:
-    """The one line for a library of another schema version."""
-    return (f"the library at {place} has schema version {found}, this newsrag reads version {SCHEMA_VERSION}: "
+def schema_mismatch(place: str, found: int, reads: int = SCHEMA_VERSION) -> str:
+    """The one line for a library of schema version `found` where this newsrag reads version `reads`."""
+    return (f"the library at {place} has schema version {found}, this newsrag reads version {reads}: "
             "use the newsrag that built it, or build a new library (another --index or --database-url)")
 
 
@@ -783,12 +783,17 @@ def chunk_ids_of(db: Connection, article_ids: Sequence[str]) -> list[str]:
 _ID_COLUMNS = frozenset({"id", "source_key", "grp", "article_id", "dup_of"})
 
 
+def attach_library(db: Connection, path: Path, name: str) -> None:
+    """Make the SQLite library file `path` readable from `db` as schema `name` (for `copy_articles`)."""
+    db.execute("ATTACH DATABASE ? AS " + name, (str(path),))
+
+
 def copy_articles(db: Connection, source: str, ids: Sequence[str], suffix: str) -> None:
     """Copy the articles `ids` of the attached library `source` with all their rows (sentences, signatures, pages,
     chunks and keyword entries) into `db`'s main library, every article and chunk id followed by `suffix`; inside
     the caller's transaction. For building large test indexes (`bench/scale.py`): the columns come from the schema.
 
-        db.execute("ATTACH DATABASE ? AS src", ("other/library.sqlite",)); copy_articles(db, "src", ids, "-r1")
+        attach_library(db, Path("other/library.sqlite"), "src"); copy_articles(db, "src", ids, "-r1")
     """
     db.execute("CREATE TEMP TABLE IF NOT EXISTS copied(article_id TEXT PRIMARY KEY)")
     db.execute("DELETE FROM temp.copied")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -227,12 +226,10 @@ def test_nothing_left_gives_none():
 
 
 @pytest.mark.skipif(not (_SHARED / "corpus.json").exists(), reason="MultiHop-RAG corpus not present")
-def test_multihop_cleaning_is_fast_and_keeps_every_gold_fact():
+def test_multihop_cleaning_keeps_every_gold_fact():
+    """(Its speed is bench/clean.py's.)"""
     docs = list(load_paths([_SHARED / "corpus.json"]))
-    began = time.perf_counter()
     cleaned = {d.url: clean_article(d) for d in docs}
-    elapsed = time.perf_counter() - began
-    assert elapsed < 2.0, elapsed
     assert all(a is not None and a.date and a.title for a in cleaned.values())
     squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731 - the paper's whitespace-free matching
     texts = {url: squash(a.text) for url, a in cleaned.items()}
