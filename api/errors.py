@@ -12,9 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from rag.store import DatabaseReadOnlyError
+
 # The "type" of each status, as OpenAI names them.
 TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_denied", 404: "not_found", 409: "conflict",
-         413: "request_too_large", 422: "invalid_request_error", 429: "rate_limit_exceeded"}
+         413: "request_too_large", 422: "invalid_request_error", 429: "rate_limit_exceeded",
+         503: "service_unavailable"}
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -28,6 +31,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return error_response(exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+    @app.exception_handler(DatabaseReadOnlyError)
+    async def read_only(request: Request, exc: DatabaseReadOnlyError) -> JSONResponse:
+        # A host pointed at a read replica answers questions; what would write says where writes go.
+        return error_response(503, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_body(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -55,7 +55,7 @@ def startup_problem(settings: Settings, accounts: Accounts, no_auth: bool) -> st
 
 def build_server(settings: Settings, *, no_auth: bool = False, accounts: Accounts | None = None) -> FastAPI:
     """The API routes, the docs at /docs and /redoc (served locally), and the chat at /."""
-    accounts = accounts or Accounts(settings.index_dir)
+    accounts = accounts or Accounts.for_settings(settings)
     app = FastAPIOffline(title="newsrag", version="1", description=DESCRIPTION,
                          swagger_ui_parameters={"defaultModelsExpandDepth": 0},
                          # FastAPI's own OpenTelemetry instrumentation: off, as all telemetry here
@@ -125,7 +125,7 @@ def start(settings: Settings, *, no_auth: bool = False) -> int:
     """What `rag serve` and `python -m ui` do: check the address and the accounts (one line on stderr and exit
     status 1 when the server must not start), then serve until stopped."""
     problem = port_problem(settings.host, settings.port) or startup_problem(
-        settings, Accounts(settings.index_dir), no_auth)
+        settings, Accounts.for_settings(settings), no_auth)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1

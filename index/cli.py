@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from index import IngestBusyError, remove, repair, stats
 from index.load import FORMATS
@@ -101,10 +100,10 @@ def _audit(settings: Settings, action: str, article_ids: list[str]) -> None:
     from rag.accounts import Accounts
     from rag.accounts_cli import local_actor
 
-    if not article_ids or not (Path(settings.index_dir) / "accounts.sqlite").is_file():
+    if not article_ids:
         return
-    accounts = Accounts(settings.index_dir)
-    if accounts.users():
+    accounts = Accounts.for_settings(settings)  # reading creates nothing: no users, no log
+    if accounts.has_users():
         for article_id in article_ids:
             accounts.record(local_actor(), action, article_id)
 

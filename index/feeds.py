@@ -31,6 +31,7 @@ from rag.store import (
     Feed,
     FeedEntry,
     FeedValidators,
+    IndexNotFoundError,
     Library,
     add_feed,
     feed_entries,
@@ -83,7 +84,12 @@ def unsubscribe(url: str, settings: Settings) -> bool:
 
 
 def feeds(settings: Settings) -> list[Feed]:
-    return list_feeds(open_library(settings, create=True))
+    """The subscribed feeds. Only reads a library in PostgreSQL (a read replica lists them); an embedded library
+    is given the feeds table first when it is from before that table existed."""
+    try:
+        return list_feeds(open_library(settings, create=not settings.database_url))
+    except IndexNotFoundError:  # no library in the database yet: no feeds
+        return []
 
 
 def update_feeds(settings: Settings) -> list[FeedRun]:

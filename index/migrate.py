@@ -3,7 +3,9 @@
 Nothing is embedded again: the vectors stay where they are (the index folder's `chroma/`, or the Chroma server),
 and their ids are the chunk ids copied here. Every table is copied in one transaction, the keyword index is
 built from the copied chunks, the manifest goes into the database's `meta`; the row counts of both sides are
-compared before the commit, so a copy that differs leaves the database as it was.
+compared before the commit, so a copy that differs leaves the database as it was. The index folder's accounts
+(`accounts.sqlite`: users, API keys, conversations, the audit log) are copied next, in a transaction of their own,
+so that every host of the shared library has them (`rag.accounts`).
 
     >>> report = migrate(settings, "postgresql://rag@db.newsroom:5432/news")
     >>> print(report.table())
@@ -18,6 +20,7 @@ import sys
 from dataclasses import dataclass, field
 
 from index.pipeline import IngestBusyError
+from rag.accounts import Accounts
 from rag.settings import Settings
 from rag.store import (LIBRARY_TABLES, IndexMismatchError, IndexNotFoundError, Library, count_rows, insert_rows,
                        keyword_sources, table_rows, writer_lock)
@@ -75,6 +78,10 @@ def migrate(settings: Settings, url: str) -> MigrationReport:
         if target.manifest() is not None or count_rows(dst, "articles"):
             raise IndexMismatchError(f"the database {target.place} already holds a library: migrate into an "
                                      "empty database")
+        accounts, shared_accounts = Accounts.for_settings(embedded), Accounts.for_settings(shared)
+        if accounts.has_users() and shared_accounts.has_users():
+            raise IndexMismatchError(f"the database {target.place} already has users: migrate into an empty "
+                                     "database")
         report = MigrationReport(target=target.place)
         with dst.transaction():
             for table in LIBRARY_TABLES:
@@ -90,4 +97,6 @@ def migrate(settings: Settings, url: str) -> MigrationReport:
                 counts = ", ".join(f"{t} {report.counts[t][0]} here, {report.counts[t][1]} there" for t in differ)
                 raise IndexMismatchError(f"the copy differs ({counts}); nothing was written to the database")
         dst.refresh_statistics()
+        if accounts.has_users():  # the users, keys, conversations and audit log go with the library
+            report.counts.update(accounts.copy_into(shared_accounts))
     return report

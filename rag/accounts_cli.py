@@ -51,13 +51,13 @@ def local_actor() -> str:
 
 def run_user_add(args, settings: Settings) -> int:
     password = _read_password(args.password_stdin)
-    user = Accounts(settings.index_dir).add_user(args.name, args.role, password, actor=local_actor())
+    user = Accounts.for_settings(settings).add_user(args.name, args.role, password, actor=local_actor())
     print(f"added {user.name} ({user.role}); an API key for them: rag key create {user.name}")
     return 0
 
 
 def run_user_remove(args, settings: Settings) -> int:
-    if Accounts(settings.index_dir).remove_user(args.name, actor=local_actor()):
+    if Accounts.for_settings(settings).remove_user(args.name, actor=local_actor()):
         print(f"removed {args.name}, their API keys and conversations")
         return 0
     print(f"error: no user {args.name!r}", file=sys.stderr)
@@ -65,7 +65,7 @@ def run_user_remove(args, settings: Settings) -> int:
 
 
 def run_user_list(args, settings: Settings) -> int:
-    users = Accounts(settings.index_dir).users()
+    users = Accounts.for_settings(settings).users()
     for u in users:
         print(f"{u.name}\t{u.role}")
     if not users:
@@ -75,7 +75,7 @@ def run_user_list(args, settings: Settings) -> int:
 
 
 def run_key_create(args, settings: Settings) -> int:
-    key = Accounts(settings.index_dir).create_key(args.name, actor=local_actor())
+    key = Accounts.for_settings(settings).create_key(args.name, actor=local_actor())
     print(key)
     print(f"the API key of {args.name}, shown this once (only its hash is kept): "
           "send it as `Authorization: Bearer <key>`", file=sys.stderr)

@@ -145,6 +145,11 @@ class DatabaseUnreachableError(RuntimeError):
     """The library's database server cannot be reached or refuses the connection."""
 
 
+class DatabaseReadOnlyError(RuntimeError):
+    """A write was asked of a read-only database (a hot-standby replica, or `default_transaction_read_only`);
+    nothing was written."""
+
+
 def library_versions() -> dict[str, str]:
     out = {}
     for package in ("chromadb", "llama-index-core", "sentence-transformers", "torch", "transformers"):
@@ -324,7 +329,8 @@ def chroma_collection(settings: Settings, *, create: bool, lost_ok: bool = False
         raise IndexNotFoundError(
             f"no Chroma collection {settings.collection!r} in {here}; the index at {settings.index_dir} "
             f"wrote its vectors to {built}. Use the same --chroma-url (RAG_CHROMA_URL) and RAG_COLLECTION, "
-            "or rebuild with `rag index --rebuild`."
+            + ("or build a new library into an empty database (--database-url)." if settings.database_url
+               else "or rebuild with `rag index --rebuild`.")
         ) from None
 
 

@@ -19,6 +19,10 @@ What differs from SQLite:
   `keyword_totals`, all kept in the writer's transaction.
 - Writers on any host take a session advisory lock (`advisory_writer_lock`), released by the server if the
   process dies; readers never wait (READ COMMITTED: an article is visible once its transaction commits).
+- A writer first asks whether the database takes writes (`check_writable`): on a hot-standby replica or with
+  `default_transaction_read_only` it stops with one line, before anything is written; readers need nothing.
+- `rag index --rebuild` builds beside the library in the schema `REBUILD_SCHEMA` (`in_schema`: the same statements,
+  another search_path) and swaps it in with one transaction (`swap_in_schema`; see `index.rebuild`).
 """
 
 from __future__ import annotations
@@ -29,11 +33,11 @@ from collections import Counter
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Callable, Iterator, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from rag.filters import sql_where
-from rag.store import (BM25_WEIGHTS, DatabaseUnreachableError, IndexMismatchError, IndexNotFoundError,
-                       PerThreadConnection, schema_mismatch)
+from rag.store import (BM25_WEIGHTS, DatabaseReadOnlyError, DatabaseUnreachableError, IndexMismatchError,
+                       IndexNotFoundError, PerThreadConnection, schema_mismatch)
 from rag.text import keyword_tokens
 from rag.types import Filters
 
@@ -45,6 +49,11 @@ CONNECT_TIMEOUT = 10  # seconds; a server that does not answer in that time is r
 # The version of these tables, recorded in `meta` ('schema') and checked at open. It counts PostgreSQL's own
 # layout: 2 gave keyword_terms each chunk's length. SQLite's library records rag.store.SCHEMA_VERSION.
 POSTGRES_SCHEMA_VERSION = 2
+# Where `rag index --rebuild` builds the new library, beside the one in use (`index.rebuild`).
+REBUILD_SCHEMA = "newsrag_rebuild"
+# The swap's tries when a reader's statement and the swap lock two tables in opposite orders (PostgreSQL then
+# aborts one of them). Not measured: never seen in the tests.
+SWAP_TRIES = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -146,10 +155,14 @@ def connect(url: str):
     saying what to do, when the server cannot be reached or refuses."""
     import psycopg
 
+    from psycopg.conninfo import conninfo_to_dict
+
     try:
         # JIT off: the planner's estimates sent the BM25 statement to LLVM, whose compiling took 2.35 s of its
-        # 2.45 s on the seeds library (EXPLAIN ANALYZE); every statement here is a few index lookups.
-        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options="-c jit=off")
+        # 2.45 s on the seeds library (EXPLAIN ANALYZE); every statement here is a few index lookups. Added to
+        # the URL's own `options` (a rebuild's search_path, `in_schema`), not in their place.
+        options = " ".join(filter(None, [conninfo_to_dict(url).get("options"), "-c jit=off"]))
+        return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, options=options)
     except psycopg.OperationalError as exc:
         # "connection failed: connection to server at "h", port 5432 failed: FATAL:  <what the server said>"
         reason = re.sub(r"^.*failed: (FATAL: +)?", "", str(exc).strip().splitlines()[0])
@@ -163,6 +176,19 @@ def connect(url: str):
     except psycopg.ProgrammingError as exc:  # a URL psycopg cannot read
         raise DatabaseUnreachableError(f"--database-url {masked(url)} is not a PostgreSQL URL ({exc}): "
                                        "give postgresql://user:password@host:5432/database") from None
+
+
+def check_writable(db: "PostgresConnection", url: str) -> None:
+    """DatabaseReadOnlyError, one line saying to point writers at the primary, when the session on `db` may not
+    write: a hot-standby replica (`pg_is_in_recovery()`), or `default_transaction_read_only` (`transaction_read_only`
+    covers both). Asked before a writer touches anything, so nothing is half-written."""
+    read_only, standby = db.execute("SELECT current_setting('transaction_read_only') = 'on', pg_is_in_recovery()"
+                                    ).fetchone()
+    if read_only:
+        why = "a hot-standby replica" if standby else "default_transaction_read_only is on"
+        raise DatabaseReadOnlyError(
+            f"the database {masked(url)} is read-only ({why}): point writers (rag index, rag feed, rag remove, "
+            "rag user, rag key, uploads) at the primary with --database-url (RAG_DATABASE_URL); nothing was written")
 
 
 @lru_cache(maxsize=256)
@@ -342,6 +368,7 @@ class PostgresLibrary(PerThreadConnection):
         self.url = url
         db = self.connect()
         if create:
+            check_writable(db, url)
             with db.transaction():
                 db.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
                 self._check_version(db, missing_ok=True)
@@ -404,6 +431,7 @@ def advisory_writer_lock(url: str, *, wait: bool, on_wait: Callable[[], None] | 
     server lets go of it if this process dies. See `rag.store.writer_lock`."""
     db = PostgresConnection(url)
     try:
+        check_writable(db, url)
         if not db.execute("SELECT pg_try_advisory_lock(?)", (WRITER_LOCK,)).fetchone()[0]:
             if not wait:
                 raise busy(f"another ingest is writing to the database {masked(url)}; try again when it ends")
@@ -413,3 +441,89 @@ def advisory_writer_lock(url: str, *, wait: bool, on_wait: Callable[[], None] | 
         yield
     finally:
         db.close()  # ends the session, and with it the lock
+
+
+# ----------------------------------------------------------------- rebuilding (`index.rebuild`)
+def in_schema(url: str, schema: str) -> str:
+    """`url` whose connections find (and create) the library's tables in `schema` instead (its search_path)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    given = " ".join(v for k, v in query if k == "options")
+    query = [(k, v) for k, v in query if k != "options"] + [("options", f"{given} -c search_path={schema}".strip())]
+    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+
+
+def fresh_schema(url: str, schema: str) -> None:
+    """Make `schema` empty (dropped with whatever an unfinished build left in it, then created)."""
+    db = PostgresConnection(url)
+    try:
+        check_writable(db, url)
+        with db.transaction():
+            db.raw.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"')
+    finally:
+        db.close()
+
+
+def drop_schema(url: str, schema: str) -> None:
+    """Drop `schema` and every table in it (absent already is fine)."""
+    db = PostgresConnection(url)
+    try:
+        if db.execute("SELECT 1 FROM pg_namespace WHERE nspname = ?", (schema,)).fetchone():
+            db.raw.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        db.close()
+
+
+def swap_in_schema(url: str, schema: str, manifest: dict, note: dict) -> None:
+    """Put the library built in `schema` in the place of the one at `url`, in one transaction: readers see the old
+    library or the new one, never a mix. The feed subscriptions are carried over (their entries are not: the next
+    update fetches them again), the new `manifest` is written, and `note` is kept in `meta` ('rebuild_swap') for
+    what must follow outside the database (`swap_note`). The accounts' tables are not the library's: they stay."""
+    import psycopg
+
+    db = PostgresConnection(url)
+    try:
+        main = db.execute("SELECT current_schema()").fetchone()[0]
+        for attempt in range(SWAP_TRIES):
+            try:
+                with db.transaction():
+                    tables = [r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = ? "
+                                                       "ORDER BY tablename", (schema,))]
+                    if "feeds" in tables and db.has_table("feeds"):
+                        db.execute(f'INSERT INTO "{schema}".feeds(url, title, added_at) SELECT url, title, added_at '
+                                   f'FROM "{main}".feeds ON CONFLICT DO NOTHING')
+                    db.execute(f'INSERT INTO "{schema}".meta(key, value) VALUES (?, ?), (?, ?) ON CONFLICT(key) '
+                               "DO UPDATE SET value = excluded.value",
+                               ("manifest", json.dumps(manifest), "rebuild_swap", json.dumps(note)))
+                    # One statement for all: the tables refer to each other, and nothing else may depend on them.
+                    names = ", ".join(f'"{main}"."{t}"' for t in tables)
+                    db.execute(f"DROP TABLE IF EXISTS {names}")
+                    for table in tables:
+                        db.execute(f'ALTER TABLE "{schema}"."{table}" SET SCHEMA "{main}"')
+                    db.execute(f'DROP SCHEMA "{schema}"')
+                return
+            except psycopg.errors.DeadlockDetected:
+                if attempt == SWAP_TRIES - 1:
+                    raise
+    finally:
+        db.close()
+
+
+def swap_note(url: str) -> dict | None:
+    """What a committed swap left to do outside the database (`swap_in_schema`'s `note`); None when nothing."""
+    db = PostgresConnection(url)
+    try:
+        if not db.has_table("meta"):
+            return None
+        row = db.execute("SELECT value FROM meta WHERE key = 'rebuild_swap'").fetchone()
+        return json.loads(row[0]) if row else None
+    finally:
+        db.close()
+
+
+def clear_swap_note(url: str) -> None:
+    db = PostgresConnection(url)
+    try:
+        db.execute("DELETE FROM meta WHERE key = 'rebuild_swap'")
+    finally:
+        db.close()

@@ -159,3 +159,30 @@ def postgres_running(work: Path, port: int, *, durable: bool = False) -> Iterato
         yield PostgresServer(port, password, log)
     finally:
         _as_postgres_user([str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], work / "pg_ctl.log")
+
+
+@contextmanager
+def standby_running(primary: PostgresServer, work: Path, port: int) -> Iterator[PostgresServer]:
+    """A hot-standby replica of `primary` on loopback `port` until the block ends: a base backup taken with
+    `pg_basebackup -R -X stream --checkpoint=fast` (it then follows the primary's WAL), started read-only, as a deployment's read
+    replica. Its `url(database)` reads the primary's databases; it creates none.
+
+        with standby_running(server, tmp / "standby", free_port()) as replica:
+            Settings.load(environ={}, overrides={"database_url": replica.url("lib")})
+    """
+    work.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        subprocess.run(["chown", "-R", POSTGRES_USER, str(work)], check=True)
+        work.chmod(0o700)
+    data, log = work / "data", work / "server.log"
+    _as_postgres_user(["env", f"PGPASSWORD={primary.password}", str(POSTGRES_BIN / "pg_basebackup"), "-h",
+                       "127.0.0.1", "-p", str(primary.port), "-U", "rag", "-D", str(data), "-R", "-X", "stream",
+                       "--checkpoint=fast"],  # a spread checkpoint first took 95 s of an idle test server
+                      work / "basebackup.log")
+    _as_postgres_user([str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(log), "-o",
+                       f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                      work / "pg_ctl.log")
+    try:
+        yield PostgresServer(port, primary.password, log)
+    finally:
+        _as_postgres_user([str(POSTGRES_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], work / "pg_ctl.log")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import gradio as gr
 
 from rag.accounts import Accounts, User
+from rag.store import DatabaseReadOnlyError
 
 TITLE_CHARS = 80
 
@@ -56,7 +57,10 @@ class ChatAccess:
             return conversation_id
         title = next((m["content"] for m in plain if m["role"] == "user"), "Conversation")
         title = title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1] + "…"
-        return self.accounts.save_conversation(user.name, conversation_id, title, {"chat": chat, "plain": plain})
+        try:
+            return self.accounts.save_conversation(user.name, conversation_id, title, {"chat": chat, "plain": plain})
+        except DatabaseReadOnlyError:  # a chat host on a read replica answers; its conversations are not kept
+            return conversation_id
 
     def open(self, request: gr.Request | None, conversation_id: str) -> tuple[list, list] | None:
         """(chat, plain) of one of the user's conversations; None when it is not theirs or gone."""
@@ -66,4 +70,7 @@ class ChatAccess:
 
     def delete(self, request: gr.Request | None, conversation_id: str | None) -> bool:
         user = self.user(request)
-        return bool(user and conversation_id and self.accounts.delete_conversation(user.name, conversation_id))
+        try:
+            return bool(user and conversation_id and self.accounts.delete_conversation(user.name, conversation_id))
+        except DatabaseReadOnlyError:
+            return False

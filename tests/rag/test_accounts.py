@@ -9,20 +9,29 @@ import sys
 
 import pytest
 
-from rag.accounts import AccountError, Accounts
-from rag.settings import REPO_ROOT
+from rag.accounts import AccountError, Accounts, key_digest
+from rag.settings import REPO_ROOT, Settings
+from tests.backends import BACKENDS, settings_on
 
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture()
-def accounts(tmp_path) -> Accounts:
-    return Accounts(tmp_path)
+@pytest.fixture(params=BACKENDS)
+def accounts(request, tmp_path) -> Accounts:
+    """The accounts of a library in `tmp_path` (SQLite) or in a new PostgreSQL database."""
+    return Accounts.for_settings(settings_on(request, tmp_path))
 
 
-def _all_text(path) -> str:
-    """Every value of every table of the SQLite file at `path`, as one string."""
-    db = sqlite3.connect(path)
+def _all_text(where) -> str:
+    """Every value of every table of the SQLite file at `where`, or of the PostgreSQL database of `where`
+    (an Accounts), as one string."""
+    if isinstance(where, Accounts) and where.database_url:
+        import psycopg
+
+        with psycopg.connect(where.database_url) as db:
+            tables = [r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            return "\n".join(str(v) for t in tables for row in db.execute(f'SELECT * FROM "{t}"') for v in row)
+    db = sqlite3.connect(where.path if isinstance(where, Accounts) else where)
     tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     return "\n".join(str(v) for t in tables for row in db.execute(f"SELECT * FROM {t}") for v in row)
 
@@ -42,9 +51,9 @@ def test_roles_passwords_and_keys(accounts):
     assert bo.name == "bo" and bo.can("ask") and not bo.can("add") and not bo.can("remove")
     assert accounts.user("ada").can("remove") and not accounts.user("ada").can("manage users")
     assert accounts.user_for_key(key + "x") is None
-    stored = _all_text(accounts.path)
+    stored = _all_text(accounts)
     assert key not in stored and PASSWORD not in stored and "another secret" not in stored
-    assert stored.count("scrypt$") == 2
+    assert stored.count("scrypt$") == 2 and key_digest(key) in stored
 
 
 def test_bad_input_is_one_line_and_changes_nothing(accounts):
@@ -117,3 +126,69 @@ def test_command_line_adds_and_removes_are_in_the_audit_log(tmp_path):
     assert len(added) == 1 and added[0].actor.endswith("(command line)")
     assert _rag(index, "remove", added[0].target).returncode == 0
     assert [e.target for e in Accounts(index).audit_log() if e.action == "article remove"] == [added[0].target]
+
+
+@pytest.mark.e2e
+def test_accounts_made_on_one_host_sign_in_on_another(postgres_server, tmp_path):
+    """With the library in PostgreSQL the accounts are in that database: a user and key made on one host (index
+    folder A) sign in on another (index folder B, the same URL), and a removal on B holds on A. Passwords are kept as
+    scrypt hashes and keys as sha256 only, in neither folder, and neither reaches the server's log."""
+    from fastapi.testclient import TestClient
+
+    from api.server import build_server
+
+    url = postgres_server.new_database("accounts_shared")
+    host_a, host_b = tmp_path / "a", tmp_path / "b"
+    out = _rag(host_a, "user", "add", "ada", "--role", "admin", "--password-stdin", "--database-url", url,
+               stdin=PASSWORD + "\n")
+    assert out.returncode == 0, out.stderr
+    made = _rag(host_a, "key", "create", "ada", "--database-url", url)
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert _rag(host_b, "user", "list", "--database-url", url).stdout == "ada\tadmin\n"
+    settings_b = Settings.load(environ={}, overrides={"index_dir": str(host_b), "database_url": url})
+    on_b = Accounts.for_settings(settings_b)
+    assert on_b.user_for_key(key).name == "ada" and on_b.check_password("ada", PASSWORD).role == "admin"
+    assert on_b.check_password("ada", "wrong password") is None and on_b.user_for_key(key + "x") is None
+    with TestClient(build_server(settings_b)) as http:  # host B's server (no library yet: no model is loaded)
+        listed = http.get("/api/v1/users", headers={"Authorization": f"Bearer {key}"})
+        assert listed.status_code == 200 and [u["name"] for u in listed.json()] == ["ada"], listed.text
+        assert http.get("/api/v1/users", headers={"Authorization": f"Bearer {key}x"}).status_code == 401
+    assert [e.action for e in on_b.audit_log()] == ["user add", "key create"]
+
+    stored = _all_text(on_b)
+    assert stored.count("scrypt$") == 1 and key_digest(key) in stored
+    assert PASSWORD not in stored and key not in stored
+    assert not (host_a / "accounts.sqlite").exists() and not (host_b / "accounts.sqlite").exists()
+    assert PASSWORD not in postgres_server.log.read_text() and key not in postgres_server.log.read_text()
+
+    assert _rag(host_b, "user", "remove", "ada", "--database-url", url).returncode == 0
+    settings_a = settings_b.replace(index_dir=host_a)
+    assert Accounts.for_settings(settings_a).user_for_key(key) is None and not Accounts.for_settings(
+        settings_a).has_users()
+
+
+@pytest.mark.e2e
+def test_threads_take_turns_on_one_postgresql_connection(postgres_server, tmp_path):
+    """A server's worker threads use the accounts at once: every write and read is whole, and the database sees one
+    connection for them, not one per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    url = postgres_server.new_database("accounts_threads")
+    accounts = Accounts(tmp_path, database_url=url)
+    accounts.add_user("ada", "reader", PASSWORD, actor="root")
+    key = accounts.create_key("ada", actor="root")
+
+    def chat(i: int) -> None:
+        for j in range(10):
+            cid = accounts.save_conversation("ada", None, f"t{i}-{j}", [i, j])
+            assert accounts.user_for_key(key).name == "ada" and accounts.conversation("ada", cid) == [i, j]
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(chat, range(8)))
+    assert len(accounts.conversations("ada")) == 80
+    with psycopg.connect(postgres_server.url("postgres"), autocommit=True) as admin:
+        sessions = admin.execute("SELECT state FROM pg_stat_activity WHERE datname = 'accounts_threads'").fetchall()
+    assert sessions == [("idle",)], sessions
