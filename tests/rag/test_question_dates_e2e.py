@@ -1,6 +1,7 @@
 """Time words in questions, end to end: a small library of dated reports on one story (real model, real Chroma)."""
 
 import json
+from datetime import date, timedelta
 
 import pytest
 
@@ -60,7 +61,10 @@ def test_a_period_no_article_covers_is_not_found_with_the_range_shown(dated_inde
     answer = query("What happened with the Port Alder strike this week?", index=dated_index)
     assert answer.kind == "not_found" and not answer.citations
     assert answer.searched and answer.searched.startswith("Searched articles published")
-    assert "The dates the question names (from 2026-11-30 to 2026-12-02) left out 4 of 4 articles: 4 are dated outside it." in answer.text
+    today = date.today()  # "this week": from its Monday to today
+    monday = today - timedelta(days=today.weekday())
+    assert (f"The dates the question names (from {monday} to {today}) left out 4 of 4 articles: 4 are dated outside "
+            "it.") in answer.text
 
 
 def test_before_an_event_searches_up_to_its_first_report(dated_index):
