@@ -21,7 +21,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from limits import parse
 from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
 from rag.accounts import ROLES, Accounts, key_digest
 from rag.settings import Settings
@@ -54,6 +54,10 @@ class Gate:
         self._per_key = parse(settings.api_key_rate)
         self._per_user = parse(settings.api_user_rate)
         self._per_login = parse(settings.login_rate)
+        # Sign-in attempts are few, and their limit must be exact: the sliding counter weighs the last window's
+        # count by how much of it is left, so 10 failures late in one minute let an attempt through a few seconds
+        # into the next. The moving window keeps each attempt's time (10 a name).
+        self._login_limiter = MovingWindowRateLimiter(MemoryStorage())
         self._one_check_at_a_time = threading.Lock()  # a password check holds 128 MB (scrypt): never several
 
     def is_open(self) -> bool:
@@ -75,7 +79,7 @@ class Gate:
 
     def check_password(self, name: str, password: str) -> bool:
         """The chat's sign-in: whether `password` is `name`'s, within `login_rate` attempts per name."""
-        if not self._limiter.hit(self._per_login, f"login {name}"):
+        if not self._login_limiter.hit(self._per_login, f"login {name}"):
             return False
         with self._one_check_at_a_time:
             return self.accounts.check_password(name, password) is not None
