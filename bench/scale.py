@@ -7,7 +7,9 @@ are read from the MultiHop-RAG index (SQLite rows + Chroma `get(include=["embedd
 and replicated article by article until the size is reached. Replica 0 is the real index;
 replica r >= 1 gives every article and chunk fresh ids (suffix `-r<r>`) and every vector a
 small Gaussian perturbation (sigma 0.01 per dimension, renormalised; cosine to the original
-about 0.98). Rows go straight into the store's format: SQLite (articles, sentences, chunks,
+about 0.98). A replica is what `index.ingest` makes of a syndicated copy of a story (the same text from
+another outlet; ingest refuses exact copies): it joins its original's syndication group, each chunk's `dup_of`
+the original's chunk, so a question's passages are not eleven copies of one. Rows go straight into the store's format: SQLite (articles, sentences, chunks,
 chunks_fts, signatures), Chroma with `rag.store.HNSW_CONFIGURATION`, and a copy of
 the source index's manifest (the vectors are its model's). The 100 shortest MultiHop-RAG articles are held out of every
 replica, for the ingest measurement. Built indexes are cached under `.rag/bench/`.
@@ -45,6 +47,7 @@ from bench._util import (
 CACHE = ROOT / ".rag" / "bench"
 HELD_OUT = 100  # articles kept out of the replicas, ingested afterwards
 SIGMA = 0.01
+BUILD = 2  # the way `build` lays a library out; a cached library of another build is rebuilt
 FILTER_SOURCE = "TechCrunch"  # about 16% of the MultiHop-RAG articles
 QUESTIONS = 120
 
@@ -112,7 +115,7 @@ def build(size: int, source: Path, out: Path) -> str:
         sfx = f"-r{r}" if r else ""
         picked = [aid for rr, aid in plan if rr == r]
         with db.transaction():
-            copy_articles(db, "src", picked, sfx)
+            copy_articles(db, "src", picked, sfx, syndicated=bool(r))
         for cid in chunk_ids_of(sdb, picked):
             v = vectors[cid]
             if r:
@@ -138,6 +141,7 @@ def build(size: int, source: Path, out: Path) -> str:
     how += f"; built in {time.perf_counter() - began:.0f} s"
     manifest = read_manifest(source)  # its model, weights and backend made the vectors copied here
     manifest["built_by"] = "bench/scale.py: " + how
+    manifest["scale_build"] = BUILD
     write_manifest(out, manifest)  # last: its presence marks a complete build
     return how
 
@@ -145,7 +149,7 @@ def build(size: int, source: Path, out: Path) -> str:
 def ensure_index(size: int, source: Path, rebuild: bool) -> tuple[Path, str]:
     out = CACHE / f"scale-{size}"
     manifest = out / "manifest.json"
-    if manifest.is_file() and not rebuild:
+    if manifest.is_file() and not rebuild and json.loads(manifest.read_text()).get("scale_build") == BUILD:
         return out, json.loads(manifest.read_text())["built_by"].removeprefix("bench/scale.py: ") + " (cached)"
     return out, build(size, source, out)
 

@@ -23,12 +23,19 @@ def syndicated_copies(db, article: Article, quote: str) -> tuple[SyndicatedCopy,
         return ()
     others = load_articles(db, ids)
     copies = []
-    for aid, sents in load_sentences(db, ids, {k: v.text for k, v in others.items()}, speakers=False).items():
+    # Most copies carry the sentence word for word; only the others are split into sentences to find it.
+    verbatim = {aid: o.text.find(quote) for aid, o in others.items()}
+    for aid, at in verbatim.items():
+        if at >= 0:
+            o = others[aid]
+            copies.append(SyndicatedCopy(o.id, o.title, o.source, o.date, at, at + len(quote)))
+    edited = [aid for aid, at in verbatim.items() if at < 0]
+    for aid, sents in load_sentences(db, edited, {k: others[k].text for k in edited}, speakers=False).items():
         match = next((s for s in sents if near_duplicate(quote, s.text)), None)
         if match:
             o = others[aid]
             copies.append(SyndicatedCopy(o.id, o.title, o.source, o.date, match.start, match.end))
-    return tuple(copies)
+    return tuple(sorted(copies, key=lambda c: ids.index(c.article_id)))
 
 
 def build_citations(db, evidence: Sequence[Evidence], articles: Mapping[str, Article], kind: str | None = None,

@@ -251,10 +251,15 @@ class HybridRetriever:
             row = rows.get(cid)
             if row is None or cid in seen:
                 continue
-            # A syndicated copy of a passage already taken adds nothing.
-            seen.update(x for x in (cid, row["dup_of"]) if x)
-            if row["dup_of"] in {p.chunk_id for p in passages}:
-                continue
+            # A syndicated copy of a passage already taken adds nothing: copies share the chunk their `dup_of`
+            # names (`index.ingest` points each at the group's matching chunk), so that chunk or any copy of it
+            # stands for them all.
+            copy_of = row["dup_of"]
+            seen.add(cid)
+            if copy_of:
+                if copy_of in seen:
+                    continue
+                seen.add(copy_of)
             passages.append(Passage(cid, row["article_id"], row["start"], row["end"], row["text"], row["dup_of"],
                                     len(passages), score, similarity.get(cid)))
             if len(passages) >= self.config.rerank_pool:

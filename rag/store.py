@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS articles(
 );
 CREATE INDEX IF NOT EXISTS articles_grp ON articles(grp);
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);  -- publishers a question names, per query
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);  -- the newest day and the undated count, per query
 CREATE TABLE IF NOT EXISTS sentences(
     article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
@@ -788,10 +789,12 @@ def attach_library(db: Connection, path: Path, name: str) -> None:
     db.execute("ATTACH DATABASE ? AS " + name, (str(path),))
 
 
-def copy_articles(db: Connection, source: str, ids: Sequence[str], suffix: str) -> None:
+def copy_articles(db: Connection, source: str, ids: Sequence[str], suffix: str, *, syndicated: bool = False) -> None:
     """Copy the articles `ids` of the attached library `source` with all their rows (sentences, signatures, pages,
     chunks and keyword entries) into `db`'s main library, every article and chunk id followed by `suffix`; inside
     the caller's transaction. For building large test indexes (`bench/scale.py`): the columns come from the schema.
+    `syndicated` records each copy as `index.ingest` records a syndicated copy of the article copied without a
+    suffix: in its syndication group, each chunk's `dup_of` the original's chunk.
 
         attach_library(db, Path("other/library.sqlite"), "src"); copy_articles(db, "src", ids, "-r1")
     """
@@ -804,6 +807,9 @@ def copy_articles(db: Connection, source: str, ids: Sequence[str], suffix: str) 
         if not db.execute(f"PRAGMA {source}.table_info({table})").fetchone():
             continue  # a library from before the table existed
         values = [f"{c} || :s" if c in _ID_COLUMNS else c for c in columns]
+        if syndicated:
+            copy_of = {"grp": "COALESCE(grp, id)", "dup_of": "id"}.get if table in ("articles", "chunks") else {}.get
+            values = [copy_of(c, v) for c, v in zip(columns, values)]
         key = "id" if table == "articles" else "article_id"
         order = " ORDER BY rowid" if table == "chunks" else ""
         db.execute(f"""INSERT INTO {table}({', '.join(columns)}) SELECT {', '.join(values)} FROM {source}.{table}
@@ -811,6 +817,8 @@ def copy_articles(db: Connection, source: str, ids: Sequence[str], suffix: str) 
     db.execute("""INSERT INTO chunks_fts(rowid, text, title, source) SELECT c.rowid, c.text, a.title,
                   COALESCE(a.source, '') FROM chunks c JOIN articles a ON a.id = c.article_id
                   WHERE c.rowid > ?""", (first,))
+    if syndicated:
+        db.execute("UPDATE articles SET grp = id WHERE grp IS NULL AND id IN (SELECT article_id FROM temp.copied)")
 
 
 # ----------------------------------------------------------------- the write side (`index.pipeline`)

@@ -69,6 +69,7 @@ CREATE TABLE IF NOT EXISTS articles(
 );
 CREATE INDEX IF NOT EXISTS articles_grp ON articles(grp);
 CREATE INDEX IF NOT EXISTS articles_source ON articles(source);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);  -- the newest day and the undated count, per query
 CREATE INDEX IF NOT EXISTS articles_hash ON articles(hash);
 CREATE INDEX IF NOT EXISTS articles_path ON articles(path);
 CREATE INDEX IF NOT EXISTS articles_url ON articles(url);

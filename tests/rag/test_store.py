@@ -97,6 +97,20 @@ def test_copied_articles_keep_every_row_under_new_ids(tmp_path):
     assert sorted(db.keyword_search(["fined"], Filters(sources=("The Age",)), 10)) == ["b:0", "b:0-r1"]
 
 
+def test_articles_copied_as_syndicated_join_their_originals_group(tmp_path):
+    _library(Settings.load(environ={}, overrides={"index_dir": str(tmp_path / "src")}), ROWS)
+    db = Library(tmp_path / "dst", create=True).connect()
+    attach_library(db, tmp_path / "src" / "library.sqlite", "src")
+    for suffix, syndicated in (("", False), ("-r1", True)):
+        db.execute("BEGIN")
+        copy_articles(db, "src", ["a", "c"], suffix, syndicated=syndicated)
+        db.execute("COMMIT")
+    groups = dict(db.execute("SELECT id, grp FROM articles"))
+    assert groups["a-r1"] == groups["a"] == "a" and groups["c-r1"] == groups["c"] == "c"
+    assert dict(db.execute("SELECT id, dup_of FROM chunks WHERE article_id LIKE '%-r1'")) == {
+        "a:0-r1": "a:0", "c:0-r1": "c:0"}
+
+
 def test_filters_read_the_keys_the_ingest_writes():
     meta = chunk_metadata(Article("a", "T", "x", source="AFP", date="2023-10-04"), 3)
     assert meta[ChunkKey.DATE_NUM] == 20231004 and meta[ChunkKey.CHUNK_IDX] == 3
