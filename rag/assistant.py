@@ -380,13 +380,9 @@ class Assistant:
 
     def _unknown_name(self, names: Sequence[str]) -> str | None:
         """A name the question relies on that no article contains (checked in the keyword index)."""
-        db = self.library.connect()
-        for name in names:
-            surname = (name_tokens(name) or content_words(name) or [""])[-1]
-            surname = re.sub(r"['’]s$", "", surname)
-            if surname and not db.in_keyword_index(surname):
-                return name
-        return None
+        surnames = {name: re.sub(r"['’]s$", "", (name_tokens(name) or content_words(name) or [""])[-1]) for name in names}
+        unknown = set(self.library.connect().unindexed([s for s in surnames.values() if s]))
+        return next((name for name, surname in surnames.items() if surname in unknown), None)
 
     def _left_out(self, filters: Filters | None, *, by_question: bool) -> str:
         """What a date range kept out of the search, and why, e.g. "The date filter (from 2023-10-01) left out

@@ -482,10 +482,10 @@ class SQLiteConnection(sqlite3.Connection):
                 ORDER BY bm25(chunks_fts, {weights}) LIMIT ?""", [match, *params, limit])
         return [r[0] for r in rows]
 
-    def in_keyword_index(self, word: str) -> bool:
-        """Whether any chunk's text, title or source holds `word` (as the keyword index tokenizes it)."""
-        return self.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
-                            (fts_query([word]),)).fetchone() is not None
+    def unindexed(self, words: Sequence[str]) -> list[str]:
+        """The `words` that no chunk's text, title or source holds (as the keyword index tokenizes them)."""
+        return [w for w in words if self.execute("SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT 1",
+                                                 (fts_query([w]),)).fetchone() is None]
 
     def keyword_counts(self, stems: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each of `stems` (keys of the keyword index's vocabulary); absent stems are left

@@ -349,11 +349,14 @@ class PostgresConnection:
             [*params, terms, limit])
         return [r[0] for r in rows]
 
-    def in_keyword_index(self, word: str) -> bool:
-        """Whether any chunk's text, title or source holds `word` (as the keyword index tokenizes it)."""
-        terms = keyword_tokens(word)
-        return bool(terms) and self.execute("SELECT 1 FROM keyword_vocab WHERE term = ANY(?) AND docs > 0 LIMIT 1",
-                                            (terms,)).fetchone() is not None
+    def unindexed(self, words: Sequence[str]) -> list[str]:
+        """The `words` that no chunk's text, title or source holds (as the keyword index tokenizes them), in one
+        statement: a question's names were 5 ms of round trips at one each."""
+        tokens = {w: keyword_tokens(w) for w in words}
+        wanted = sorted({t for ts in tokens.values() for t in ts})
+        held = {r[0] for r in self.execute("SELECT term FROM keyword_vocab WHERE term = ANY(?) AND docs > 0",
+                                           (wanted,))} if wanted else set()
+        return [w for w in words if not held.intersection(tokens[w])]
 
     def keyword_counts(self, stems: Sequence[str]) -> dict[str, int]:
         """How many chunks hold each of `stems` (keys of the keyword index's vocabulary); absent stems are left
