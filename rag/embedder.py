@@ -157,6 +157,10 @@ class Embedder:
             self.weights_sha256 = sha256_of(weights)
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
+            # Its threads sleep between runs instead of spinning: spinning took the core that a question's keyword
+            # search runs on (query() p50 at 100k chunks with another process busy: 107-130 ms spinning, 76-93
+            # not; bench/scale.py's library, 120 MultiHop-RAG questions, runs alternated).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = onnxruntime.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
             self.dimension = int(self._session.get_outputs()[0].shape[-1])
         self.max_seq_length = max_seq_length
