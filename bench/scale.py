@@ -264,10 +264,10 @@ def main(argv: list[str] | None = None) -> None:
                  "Targets at 100k: p50 <= 60 ms, RSS <= 2048 MB, recall@10 >= 0.98.\n")
     lines.append(table(["chunks", "query p50", "p95", "p99", "filtered p50", "filtered p95", "embed p50",
                         "RSS / peak MB", "ANN recall@10", "abstained", "answered p50"], rows))
-    lines.append("\nMost questions abstain at 1k (their evidence articles are not in the first 55) and at 100k: replicas"
-                 " are exact text copies that this build does not group as syndicated (index.ingest would), so a"
-                 " question's top passages are copies of one chunk and no set of distinct sentences covers it."
-                 " 'answered p50' is the full path (retrieve, select, compose) on the questions that were answered.")
+    lines.append("\nMost questions abstain at 1k: their evidence articles are not in the first 55. Replicas are"
+                 " syndicated copies of their originals (as index.ingest records them), so a question's passages"
+                 " are not copies of one chunk. 'answered p50' is the full path (retrieve, select, compose) on the"
+                 " questions that were answered.")
     lines += ["", "Retriever sides alone (ms; question vector given), p50 / p95:", ""]
     rows = []
     for size, r in results.items():

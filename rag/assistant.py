@@ -272,17 +272,17 @@ class Assistant:
         missing = self._unknown_name(names)
         if missing:
             return Findings(question, timings, why_not_found=f"No article mentions {missing}.")
-        # BM25 needs no vector: it runs in a worker thread while the question is embedded on one core
+        # BM25 needs no vector: it runs in worker threads while the question is embedded on one core
         # (SQLite and torch both release the GIL), so "retrieve" below is only what remains after the
         # embedding. MultiHop-RAG query() p50 on 2 cores: 46 ms on all cores, 37 ms so (bench/query.py).
         try:
-            keyword = self._keyword_pool.submit(self.retriever.keyword_hits, question, filters)
+            keyword = self.retriever.start_keyword_hits(question, filters, self._keyword_pool.submit)
         except RuntimeError:  # closed (`close`) while this question was under way: search inline
             keyword = None
         vector = self.embedder.encode([question], threads=1)[0]
         t = time.perf_counter()
         timings["embed"] = round((t - t0) * 1000, 2)
-        hits = keyword.result() if keyword else self.retriever.keyword_hits(question, filters)
+        hits = keyword() if keyword else self.retriever.keyword_hits(question, filters)
         passages, best = self.retriever.retrieve(question, vector, filters, keyword=hits)
         timings["retrieve"] = round((time.perf_counter() - t) * 1000, 2)
         t = time.perf_counter()
