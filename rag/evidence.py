@@ -37,17 +37,8 @@ NEAREST = 3  # sentences shown when none answers ("not stated directly")
 # citation precision 0.412 -> 0.499, key-fact recall 0.686 -> 0.674.
 MIN_SCORE_RATIO = 0.6
 SINGLE_ANSWER_RATIO = 0.85
-# When words alone find no answer, every sentence of the retrieved passages is compared with the question by
-# meaning (the embedding model), those that share no word with it too: the closest `NEAREST` are shown. Before,
-# only the best 8 by words were. Seeds-outside tune half: key-fact recall 0.688 -> 0.739, citation precision
-# 0.615 -> 0.632 ("CBS News earlier reported the border crossing data" for "which outlet broke the numbers");
-# report half 0.825 -> 0.850 / 0.771 -> 0.788; multihop-new and seeds unchanged. Ranked by the cosine plus 0.5 / 1
-# times the sentence's word coverage: tune 0.739 / 0.714; only the sentences of the best 4 (6) passages: 0.722
-# (0.739, a quarter fewer sentences to embed; not adopted, a tie). Cost: an embedding of every sentence of the
-# passages (about 55) for such questions: MultiHop-RAG dev query() mean 72 -> 147 ms with p50 unchanged
-# (eval/RESULTS.md, "Answers said in other words").
-# For "what did X say" questions with nothing of X's on the topic, X's sentences of the best ranked passages, at
-# most `SEMANTIC_CANDIDATES`, are compared with the topic; when words do answer, see `MEANING_WEIGHT`.
+# When words alone find no answer, this many of the best sentences by words are compared with the question by
+# meaning (the embedding model): enough to hold a paraphrase's sentence, which still shares a name or two.
 SEMANTIC_CANDIDATES = 8
 # When words do find an answer, the best `SEMANTIC_CANDIDATES` sentences by words and the best
 # `TYPED_MEANING_CANDIDATES` that give an answer of the kind asked gain `MEANING_WEIGHT` times their cosine to the
@@ -288,9 +279,9 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
     "nearest". A "what did X say" question with nothing by X on the topic falls back to the same search.
     `reports` maps the article ids of each publisher a question names to that publisher: a question about
     several reports is answered with the best sentence of each. With `similarity`, a question words alone do
-    not answer is tried by meaning: the person's own sentences for "what did X say", else every sentence of the
-    passages, ordered by their cosine to the question (`Selection.semantic`), so a paraphrase ("complain" for
-    "wrote a letter … untenable", "urged" for "asking") finds its sentence and the gate can weigh how close it is.
+    not answer is tried by meaning: the person's own sentences for "what did X say", else the best sentences by
+    words, ordered by their cosine to the question (`Selection.semantic`), so a paraphrase ("complain" for
+    "wrote a letter … untenable") finds its sentence and the gate can weigh how close it is.
     """
     pool = _candidates(passages, sentences)
     if not pool:
@@ -347,7 +338,8 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
         # with nothing of X's on Y, only a sentence naming X and holding Y's head word may answer.
         how = "unattributed"
     if how == "nearest" and similarity is not None:
-        return _by_meaning(_every_sentence(scored, pool), how, terms, idf, similarity, best)
+        by_words = sorted(scored, key=lambda e: -e.score)[:SEMANTIC_CANDIDATES]
+        return _by_meaning(by_words, how, terms, idf, similarity, best)
     if kind is not None and how == "sentence":
         chosen = _with_breakdown(chosen, sentences, terms, kind, question)
     if reports and len(set(reports.values())) >= 2:
@@ -355,12 +347,6 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
     if CHANGE_QUESTION.search(question):
         chosen = _with_changes(chosen, sentences)
     return Selection(chosen, how, best, _union_coverage(terms, chosen, idf))
-
-
-def _every_sentence(scored: list[Evidence], pool: Sequence[Sentence]) -> list[Evidence]:
-    """The scored units, and one for each sentence of the pool that shares no word with the question."""
-    have = {id(e.first) for e in scored}
-    return scored + [Evidence([s], 0.0) for s in pool if id(s) not in have]
 
 
 def _by_meaning(units: list[Evidence], how: str, terms: set[str], idf: dict[str, float], similarity: Similarity,
