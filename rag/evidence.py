@@ -90,6 +90,9 @@ SPEECH_NEIGHBOURS = 2
 # A passage's dense similarity ranks its speech sentences above this floor only (cosines of unrelated
 # MiniLM passages stay below it). Not measured.
 SPEECH_DENSE_FLOOR = 0.3
+# The speech knobs below that carry tune-half figures were chosen, and those figures measured, with the fuller
+# attribution of branch speech-attribution ("he said" resolved to the person a nearby sentence opens with); the
+# code kept here attributes less, and its own figures are in eval/RESULTS.md.
 # A many-word topic's sentence must hold this share of the best one's topic words (or the head word), and a
 # sentence next to an on-topic one by the same speaker inherits this share of its score: brought in with
 # seeds citation precision 0.80 -> 0.88 and Hit@5 0.90 -> 0.92. The floor was 0.5; swept on the tune halves of
@@ -102,8 +105,9 @@ NEIGHBOUR_SHARE = 0.6
 # cited unit holding the topic's words: `INDIRECT_MEANING_SHARE` for a unit holding none of them (it came in
 # through a stand-in word or a neighbour), `DIRECT_MEANING_SHARE` for one holding some. On the tune half of
 # multihop-new.jsonl, quote items' citation precision 0.368 -> 0.431 with both (the first alone, with the topic
-# floor at 0.5: none / 0.5 / 0.6 / 0.7 gave 0.326 / 0.326 / 0.347 / 0.347); on the seeds the López Obrador fentanyl answer's "scapegoat" and
-# "social decay" sentences stand at 0.70 and 0.68 of the denial's cosine, so 0.6 keeps them. The second only
+# floor at 0.5: none / 0.5 / 0.6 / 0.7 gave 0.326 / 0.326 / 0.347 / 0.347); on the seeds the López Obrador
+# fentanyl answer's "scapegoat" and "social decay" sentences stand at 0.70 and 0.68 of the denial's cosine, so
+# 0.6 keeps them. The second only
 # drops a direct unit very far in meaning ("Competitors like …" at 0.11 of the best, for "the competition"):
 # 0.25 and 0.45 both gave one quote item's precision 0.5 -> 1.0, but 0.45 lost another's key fact (its right
 # sentence at 0.39 of the best).
@@ -642,9 +646,9 @@ def _select_speech(intent: Intent, pool: list[Sentence], sentences: dict[str, li
 
 def _near_in_meaning(chosen: list[Evidence], on_topic: Callable[[Evidence], bool],
                      similarity: Similarity) -> list[Evidence]:
-    """`chosen` without the units that hold none of the topic's words (they came in through a stand-in word or a
-    neighbour) and are further from the question in meaning than `INDIRECT_MEANING_SHARE` of the closest unit
-    that holds some."""
+    """`chosen` without the units further from the question in meaning than a share of the closest unit that holds
+    topic words: `INDIRECT_MEANING_SHARE` for a unit holding none (it came in through a stand-in word or a
+    neighbour), `DIRECT_MEANING_SHARE` for one holding some."""
     cosines = [float(c) for c in similarity([e.text for e in chosen], None)]
     best = max((c for c, e in zip(cosines, chosen) if on_topic(e)), default=None)
     if best is None or best <= 0:

@@ -93,51 +93,7 @@ def test_a_name_with_an_apposition_before_its_verb_speaks():
     ], [0, 1, 2, 3])
     assert got[:3] == [["Ada Quist"], ["Bo Marsh Jr"], ["Cal Ruddock"]]
     assert got[3][0].endswith("Dov Amsel")
-
-
-def test_a_description_or_a_participle_refers_back_to_the_person_named_before():
-    got = names([
-        "Rik Valen has spoken about his marriage, a week after fans said that Valen had left.",
-        "During the event in Leeds, Rik began by speaking about his partner.",
-        "“I just wanted to be here,” he said.",
-        "The Night Harbour star went on to describe his marriage, adding: “It has been long.",
-        "It was hard.”",
-    ], [0, 1, 1, 2, 2])
-    # "Rik" alone is the full name written before, as the article writes the surname alone too.
-    assert got[1] == []
-    assert got[2] == got[3] == got[4] == ["Rik Valen"]
-
-
-def test_first_names_become_the_full_name_only_for_people():
-    got = names([
-        "Rik Valen has spoken about his family.",
-        "Fans said that Valen was at the library.",
-        "Speaking to the crowd, Rik said that the tour was over.",
-        "Harbour City is large.",
-        "Harbour agreed to the plan.",
-    ], [0, 1, 2, 3, 4])
-    assert got[2] == ["Rik Valen"]
-    assert got[4] == ["Harbour"]  # not "Harbour City": "City" is written alone nowhere
-
-
-def test_a_pronoun_takes_the_person_a_sentence_opens_with():
-    got = names([
-        "Dana Pell will remain with the club until May.",
-        "She will not work with the national team.",
-        "“I’m here until the end,” she said.",
-        "Others like Ben Oort will also leave.",
-        "While Jon Fell didn’t want to blame anyone, he said the game had issues.",
-        "“I’m proud of our guys,” the departing coach said.",
-    ], [0, 0, 1, 2, 3, 4])
-    assert got[2] == ["Dana Pell"]
-    assert got[4] == ["Jon Fell"] and got[5] == ["Jon Fell"]
-
-
-def test_a_sentence_opening_word_is_no_name_to_refer_back_to():
-    got = names(["Although the cases were rare, they were concerning.", "The number rose, they noted."], [0, 0])
-    assert got == [[], []]
-    got = names(["Crude oil prices rose, adding to worries about inflation."], [0])
-    assert got == [[]]
+    assert names(["Speaking to the crowd, Will said the tour was over."]) == [["Will"]]  # a name, not "will"
 
 
 def test_family_members_sharing_a_surname_are_two_people():
