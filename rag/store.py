@@ -799,6 +799,12 @@ def chunk_texts(db: Connection) -> dict[str, str]:
     return {r[0]: r[1] for r in db.execute("SELECT id, text FROM chunks ORDER BY rowid")}
 
 
+def sentence_texts(db: Connection) -> list[str]:
+    """Every sentence's text (what ingest embeds besides the chunks), for benchmarks."""
+    return [r[0] for r in db.execute("""SELECT substr(a.text, s.start + 1, s."end" - s.start) FROM sentences s
+                                         JOIN articles a ON a.id = s.article_id ORDER BY s.article_id, s.idx""")]
+
+
 # ----------------------------------------------------------------- copies, for benchmarks
 def shortest_articles(db: Connection, limit: int) -> list[str]:
     """The source keys of the `limit` shortest articles (by cleaned text), shortest first."""
