@@ -120,4 +120,6 @@ def run_stats(args, settings: Settings) -> int:
           f"chunks of ≤{m.get('chunk_size')} word pieces · {s.index_dir}")
     if s.vectors or s.vectors_unchecked:
         print(s.vectors.line() if s.vectors else s.vectors_unchecked)
+    if s.sentence_vectors_line():
+        print(s.sentence_vectors_line())
     return 0

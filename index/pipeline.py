@@ -43,6 +43,7 @@ from rag.store import (
     chroma_collection,
     clear_pending,
     collection_identity,
+    count_rows,
     count_sentences_without_vectors,
     collection_place,
     committed_chunks,
@@ -142,6 +143,14 @@ class IndexStats:
     manifest: dict
     vectors: VectorGap | None  # how the collection differs from the library (None: could not be checked)
     vectors_unchecked: str = ""  # why not, in one line
+    sentences_without_vectors: int = 0  # a library from before `rag.sentence_vectors`
+
+    def sentence_vectors_line(self) -> str:
+        """One line when sentences lack their stored vector, else empty."""
+        if not self.sentences_without_vectors:
+            return ""
+        return (f"{self.sentences_without_vectors:,} sentences have no stored vector (a library from before they "
+                "were stored), so answers encode them while the reader waits: run `rag index --repair`")
 
 
 class IngestBusyError(RuntimeError):
@@ -345,7 +354,15 @@ def stats(settings: Settings) -> IndexStats:
         manifest=manifest,
         vectors=vectors,
         vectors_unchecked=unchecked,
+        sentences_without_vectors=_sentences_without_vectors(library),
     )
+
+
+def _sentences_without_vectors(library: Library) -> int:
+    db = library.connect()
+    if not db.has_column("sentences", "vector"):
+        return count_rows(db, "sentences")
+    return count_sentences_without_vectors(db)
 
 
 def _writer(settings: Settings, wait: bool, progress: Progress | None):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index import ingest, repair
+from index import ingest, repair, stats
 from rag.assistant import Assistant, query
 from rag.sentence_vectors import from_bytes
 from rag.store import open_library
@@ -31,11 +31,13 @@ def settings(request, tmp_path):
     return settings
 
 
-def stored(settings) -> list[tuple[str, int, str, bytes | None]]:
+def stored(settings) -> list[tuple]:
+    """(article id, idx, text, vector) of every sentence; no vector column in a library from before it."""
     db = open_library(settings).connect()
+    vector = "s.vector" if db.has_column("sentences", "vector") else "NULL"
     return [tuple(r) for r in db.execute(
-        """SELECT s.article_id, s.idx, substr(a.text, s.start + 1, s."end" - s.start), s.vector FROM sentences s
-           JOIN articles a ON a.id = s.article_id ORDER BY s.article_id, s.idx""")]
+        f"""SELECT s.article_id, s.idx, substr(a.text, s.start + 1, s."end" - s.start), {vector} FROM sentences s
+            JOIN articles a ON a.id = s.article_id ORDER BY s.article_id, s.idx""")]
 
 
 def answers(settings) -> list[tuple[str, list[str]]]:
@@ -88,8 +90,12 @@ def test_a_library_without_the_column_answers_and_gains_it_on_repair(tmp_path):
     library.close()
     assert not open_library(settings).connect().has_column("sentences", "vector")
     assert answers(settings) == before
+    n = len(stored(settings))
+    assert stats(settings).sentence_vectors_line().startswith(f"{n:,} sentences have no stored vector"), n
+    assert "run `rag index --repair`" in stats(settings).sentence_vectors_line()
 
     report = repair(settings)
+    assert report.sentences == n and stats(settings).sentence_vectors_line() == "", report.summary()
     assert open_library(settings).connect().has_column("sentences", "vector")
     assert report.sentences > 0 and all(vector is not None for *_, vector in stored(settings)), report.summary()
     assert answers(settings) == before
