@@ -25,8 +25,8 @@ def define_index(p: argparse.ArgumentParser) -> None:
     p.add_argument("--urls", metavar="FILE", help="a text file of URLs to fetch, one a line (# comments)")
     p.add_argument("--rebuild", action="store_true", help="delete the index first and build it anew")
     p.add_argument("--repair", action="store_true",
-                   help="re-embed the chunks whose vectors the Chroma collection lost and drop its vectors of "
-                        "no chunk (takes no PATH)")
+                   help="re-embed the chunks whose vectors the Chroma collection lost, drop its vectors of no "
+                        "chunk, and store the vectors of sentences stored without one (takes no PATH)")
     p.add_argument("--no-wait", action="store_true", help="fail instead of waiting when another ingest runs")
     add_fetch_options(p)
     p.set_defaults(handler=run_index)
@@ -75,8 +75,9 @@ def run_repair(args, settings: Settings) -> int:
               file=sys.stderr)
         return 2
     try:
-        with CountProgress("chunk", verb="re-embedding") as progress:
-            report = repair(settings, progress=progress, wait=not args.no_wait)
+        with CountProgress("chunk", verb="re-embedding") as progress, \
+                CountProgress("sentence", verb="embedding") as sentence_progress:
+            report = repair(settings, progress=progress, sentence_progress=sentence_progress, wait=not args.no_wait)
     except IngestBusyError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -119,4 +120,6 @@ def run_stats(args, settings: Settings) -> int:
           f"chunks of ≤{m.get('chunk_size')} word pieces · {s.index_dir}")
     if s.vectors or s.vectors_unchecked:
         print(s.vectors.line() if s.vectors else s.vectors_unchecked)
+    if s.sentence_vectors_line():
+        print(s.sentence_vectors_line())
     return 0

@@ -36,6 +36,7 @@ from rag.library_summary import LibrarySummary, describe_library
 from rag.query_args import argument_error
 from rag.question_dates import EVENT_POOL, RECENCY_STEPS, RELEVANT_SHARE, TimeScope, newest_relevant, time_scope
 from rag.retrieve import HybridRetriever, RankedPassage, RetrievalConfig
+from rag.sentence_vectors import StoredSimilarity
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
 from rag.store import (DatabaseUnreachableError, IndexMismatchError, IndexNotFoundError, check_collection,
@@ -195,6 +196,7 @@ class Assistant:
         self._keyword_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword")
         self._writer = None
         self._summary: LibrarySummary | None = None
+        self._stores_sentence_vectors: bool | None = None  # does the library have the column (read once)
 
     # ----------------------------------------------------------------- answering
     def query(self, question: str, history: Sequence[Mapping] | None = None, top_k: int | None = None,
@@ -312,7 +314,7 @@ class Assistant:
         far = best < self.retriever.config.min_similarity and intent is None
         selection = select(without_names(question, hits.named), intent, passages, sentences,
                            top_k or self.settings.top_k, min_coverage=self.retriever.config.min_coverage,
-                           reports=reports, similarity=None if far else self._similarity(vector))
+                           reports=reports, similarity=None if far else self._similarity(vector, db, sentences))
         timings["select"] = round((time.perf_counter() - t) * 1000, 2)
         if not selection.evidence or (far and selection.coverage < self.retriever.config.min_coverage):
             return Findings(question, timings, why_not_found="")
@@ -357,12 +359,12 @@ class Assistant:
         needed = RELEVANT_SHARE * sum(weight.values())
         return lambda text: bool(words) and sum(weight[w] for w in words & set(porter_stems(content_words(text)))) >= needed
 
-    def _similarity(self, question_vector):
-        """Cosines of texts to the question (or to another text), for evidence selection by meaning."""
-        def similarity(texts, about=None):
-            target = question_vector if about is None else self.embedder.encode([about], threads=1)[0]
-            return self.embedder.encode(list(texts), threads=1) @ target
-        return similarity
+    def _similarity(self, question_vector, db, sentences) -> StoredSimilarity:
+        """Cosines of texts to the question (or to another text), for evidence selection by meaning, from the
+        sentences' stored vectors where the library has them."""
+        if self._stores_sentence_vectors is None:
+            self._stores_sentence_vectors = db.has_column("sentences", "vector")
+        return StoredSimilarity(self.embedder, db, question_vector, sentences, stored=self._stores_sentence_vectors)
 
     def retrieve(self, question: str, top_k: int = 10, filters: Filters | None = None) -> list[RankedPassage]:
         """The fused passage ranking alone (no answer), for retrieval metrics and debugging.

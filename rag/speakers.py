@@ -1,10 +1,15 @@
 """Who says what: name folding, "What did X say about Y" questions, and sentence attribution.
 
-Rule based and cheap (regular expressions over a few sentences), so it runs on every query.
-A sentence is attributed to a speaker when a name is bound to a reporting verb
-("X said", "X has often said", "“…,” said X", "according to X"); a sentence whose
-verb has a pronoun subject ("he added") or that continues an open quotation inherits
-the speaker of the nearest attributed sentence before it in the same paragraph.
+Rule based and cheap (regular expressions over a few sentences), so it runs on every query. Hand-written
+because no packaged model does attribution offline here: spaCy's wheel is on this machine, but neither its
+English pipelines nor a coreference or quotation model (coreferee, BookNLP) comes with weights from the
+registries the project installs from, and the embedding model only compares meanings.
+
+A sentence is attributed to a speaker when a name is bound to a reporting verb ("X said", "X has often
+said", "“…,” said X", "X, a seller of toys, said", "according to X"); a sentence whose verb has a pronoun
+subject ("he added") or that continues an open quotation inherits the speaker of the nearest attributed
+sentence before it in the same paragraph. (Resolving "he said" and "the … star said" to the person a
+nearby sentence opens with was measured and left out: eval/RESULTS.md, branch speech-attribution.)
 
     >>> from rag.speakers import attribute, parse_question, same_person
     >>> parse_question("What did lopez obrador say about fentanyl?")
@@ -49,6 +54,13 @@ INVERTED_VERBS = frozenset("said says added wrote asked continued explained told
 BETWEEN = frozenset("has have had also often repeatedly previously later again then once would will is was has".split())
 TITLES = HONORIFICS | frozenset("state attorney general department office house council".split())
 PRONOUNS = frozenset("he she they".split())
+# Written after a surname, they are not it: "Bo Marsh Jr".
+SUFFIXES = frozenset("jr sr ii iii iv".split())
+# Words a clause may open with before its subject: "But Quist, a seller of lamps, said".
+LEADING = frozenset("but and however yet still so also meanwhile instead now then additionally moreover furthermore".split())
+# Words between a name and the comma closing its apposition ("X, who sells on Amazon and runs a tool for
+# sellers, said"): at most this many. Not measured.
+APPOSITION_WORDS = 30
 OPEN_QUOTES = "“\"«"
 CLOSE_QUOTES = "”\"»"
 
@@ -72,19 +84,27 @@ class Intent:
 
 
 def name_tokens(name: str) -> list[str]:
-    """Folded tokens of a name without honorifics: "Mr. López Obrador" -> ["lopez", "obrador"]."""
+    """Folded tokens of a name without honorifics and suffixes: "Mr. López Obrador" -> ["lopez", "obrador"],
+    "Bo Marsh Jr" -> ["bo", "marsh"]."""
     words = [w.strip(".'’") for w in re.findall(r"[\w.'’\-]+", fold(name))]
-    return [w for w in words if w and w not in HONORIFICS]
+    tokens = [w for w in words if w and w not in HONORIFICS]
+    while len(tokens) > 1 and tokens[-1] in SUFFIXES:
+        tokens.pop()
+    return tokens
 
 
 def same_person(asked: str, found: str) -> bool:
-    """True when `found` names the person `asked` about: the asked surname is one of its words.
+    """True when `found` names the person `asked` about: the asked surname is one of its words, and when both
+    are full names, one's first name is in the other (two people of one family share a surname).
 
     "Obrador" and "Lopez Obrador" both match "President Andrés Manuel López Obrador";
-    "López Obrador" does not match "Ovidio Guzmán López".
+    "López Obrador" does not match "Ovidio Guzmán López", nor "Rik Valen" "Mara Joy Valen".
     """
     asked_tokens, found_tokens = name_tokens(asked), name_tokens(found)
-    return bool(asked_tokens) and asked_tokens[-1] in found_tokens
+    if not asked_tokens or asked_tokens[-1] not in found_tokens:
+        return False
+    return len(asked_tokens) < 2 or len(found_tokens) < 2 or asked_tokens[0] in found_tokens \
+        or found_tokens[0] in asked_tokens
 
 
 _SPEECH_VERBS = (
@@ -197,9 +217,9 @@ def _own_speakers(sentence: str) -> tuple[list[str], bool]:
         # Mid-sentence verbs are lower case: "United States" is not "X states".
         if tok.folded not in REPORTING_VERBS or not tok.text[:1].islower():
             continue
-        # Subject before the verb, skipping auxiliaries and adverbs.
+        # Subject before the verb, skipping auxiliaries and adverbs ("Will said" is a name, not "will").
         j = k - 1
-        while j >= 0 and tokens[j].folded in BETWEEN:
+        while j >= 0 and tokens[j].folded in BETWEEN and not tokens[j].capitalised:
             j -= 1
         if j >= 0 and tokens[j].folded in PRONOUNS:
             pronoun = True
@@ -211,9 +231,21 @@ def _own_speakers(sentence: str) -> tuple[list[str], bool]:
         if run and not tokens[j].possessive:
             names.append(_run_name(tokens, run))
             continue
+        if j >= 0 and tokens[j].text == ",":
+            # "Bo Marsh Jr, Principal Chief of the Lakeside Nation, noted …": a name opening its clause, then
+            # an apposition between commas.
+            appositive = _apposition(tokens, runs, j)
+            if appositive is not None:
+                names.append(_run_name(tokens, appositive))
+                continue
         # Inverted: "“…,” said Blinken" / ", said US Attorney General Merrick Garland".
         if tok.folded in INVERTED_VERBS and k > 0 and tokens[k - 1].text in {",", *CLOSE_QUOTES}:
             run = next((r for r in runs if k + 1 <= r[0] <= k + 2), None)  # "said US Attorney General …"
+            if run and tokens[run[1] - 1].possessive:  # "said Tern’s striker Cal Ruddock"
+                run = next((r for r in runs if run[1] < r[0] <= run[1] + 3), None)
+            if run and tokens[run[1] - 1].folded in TITLES and run[1] + 1 < len(tokens) \
+                    and tokens[run[1]].folded == "of":  # "said US Secretary of State Dov Amsel"
+                run = next((r for r in runs if r[0] == run[1] + 1), run)
             if run:
                 names.append(_run_name(tokens, run))
     for k in range(len(tokens) - 2):
@@ -261,3 +293,25 @@ def attribute(sentences: Sequence[str], paragraphs: Sequence[int], lookback: int
         open_quote = (open_quote and not any(c in sentence for c in CLOSE_QUOTES)) or opens_quote(sentence)
     return result
 
+
+
+def _apposition(tokens: list[_Token], runs: list[tuple[int, int]], comma: int) -> tuple[int, int] | None:
+    """The name run before an apposition that ends at `comma` ("X, a seller of toys,"), or None: the name opens
+    its clause, and the apposition holds no quotation mark."""
+    for c in range(comma - 1, max(-1, comma - 1 - APPOSITION_WORDS), -1):
+        if tokens[c].text in OPEN_QUOTES or tokens[c].text in CLOSE_QUOTES:
+            return None
+        if tokens[c].text == ",":
+            run = next((r for r in runs if r[1] == c), None)
+            opens_clause = run is not None and (run[0] == 0 or tokens[run[0] - 1].folded in LEADING
+                                                 or tokens[run[0] - 1].text == ",")
+            return run if opens_clause and c < comma - 1 and not tokens[c - 1].possessive else None
+    return None
+
+
+def closes_quote(sentence: str) -> bool:
+    """True when the sentence ends a quotation opened before it (its first quotation mark closes one)."""
+    first = next((c for c in sentence if c in "“”\""), None)
+    if first == "”":
+        return True
+    return first == '"' and sentence.count('"') % 2 == 1 and not sentence.lstrip().startswith('"')

@@ -13,7 +13,8 @@ Two backends with one interface, chosen by the settings (`open_library`):
 The index folder of the embedded backend:
 
     <index_dir>/manifest.json    model, weights hash, dimension, chunker settings, versions
-    <index_dir>/library.sqlite   articles (cleaned text + metadata), sentences, chunks,
+    <index_dir>/library.sqlite   articles (cleaned text + metadata), sentences (offsets and
+                                 vectors: `rag.sentence_vectors`), chunks,
                                  chunks_fts (the BM25 keyword index, SQLite FTS5), pending,
                                  pages (where each page of a PDF begins), feeds and
                                  feed_entries (RSS/Atom subscriptions and the entries seen)
@@ -58,6 +59,10 @@ force_offline()
 SCHEMA_VERSION = 1
 # Manifest keys that must match between the index on disk and the settings in use.
 BINDING_KEYS = ("schema", "model", "weights_sha256", "backend", "dimension", "chunk_size", "chunk_overlap")
+
+# Columns added to a table after libraries were built without them: nullable, so that code of either age reads
+# and writes the library; a writer adds them where missing (`Library(create=True)`, PostgreSQL's schema script).
+ADDED_COLUMNS = (("sentences", "vector", "BLOB"),)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles(
@@ -448,6 +453,9 @@ class SQLiteConnection(sqlite3.Connection):
     def has_table(self, name: str) -> bool:
         return self.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
 
+    def has_column(self, table: str, column: str) -> bool:
+        return any(r[1] == column for r in self.execute(f"PRAGMA main.table_info({table})"))
+
     def index_keywords(self, rows: Sequence[tuple[int, str, str, str]]) -> None:
         """Add (chunk rowid, text, title, source) to the keyword index, in the caller's transaction."""
         self.executemany("INSERT INTO chunks_fts(rowid, text, title, source) VALUES (?,?,?,?)", rows)
@@ -537,6 +545,9 @@ class Library(PerThreadConnection):
             raise IndexMismatchError(schema_mismatch(str(self.index_dir), found))
         if create:
             db.executescript(SCHEMA)
+            for table, column, kind in ADDED_COLUMNS:
+                if not db.has_column(table, column):
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
             if found == 0:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
@@ -652,6 +663,35 @@ def sentence_rows(db: Connection, article_ids: Sequence[str]) -> dict[str, tuple
     return {aid: tuple(rows) for aid, rows in out.items()}
 
 
+def sentence_vectors(db: Connection, keys: Sequence[tuple[str, int]]) -> dict[tuple[str, int], bytes]:
+    """The stored vectors (`rag.sentence_vectors`) of the sentences `keys` ((article id, idx)) that have one."""
+    if not keys:
+        return {}
+    values = ",".join(["(?, ?)"] * len(keys))
+    rows = db.execute(f"""WITH k(aid, i) AS (VALUES {values}) SELECT s.article_id, s.idx, s.vector FROM k
+                          JOIN sentences s ON s.article_id = k.aid AND s.idx = k.i WHERE s.vector IS NOT NULL""",
+                      [x for key in keys for x in key])
+    return {(aid, idx): bytes(vector) for aid, idx, vector in rows}
+
+
+def sentences_without_vectors(db: Connection, limit: int) -> list[tuple[str, int, str]]:
+    """(article id, idx, text) of up to `limit` sentences stored without a vector (a library from before they
+    were stored), for `rag index --repair`."""
+    return [tuple(r) for r in db.execute(
+        """SELECT s.article_id, s.idx, substr(a.text, s.start + 1, s."end" - s.start) FROM sentences s
+           JOIN articles a ON a.id = s.article_id WHERE s.vector IS NULL ORDER BY s.article_id, s.idx LIMIT ?""",
+        (limit,))]
+
+
+def count_sentences_without_vectors(db: Connection) -> int:
+    return db.execute("SELECT COUNT(*) FROM sentences WHERE vector IS NULL").fetchone()[0]
+
+
+def set_sentence_vectors(db: Connection, rows: Sequence[tuple[bytes, str, int]]) -> None:
+    """Store (vector, article id, idx) in the caller's transaction."""
+    db.executemany("UPDATE sentences SET vector = ? WHERE article_id = ? AND idx = ?", rows)
+
+
 def sentence_spans(db: Connection, chunks: Sequence[tuple[str, str, int, int]]
                    ) -> dict[str, tuple[tuple[int, int], ...]]:
     """For each (chunk id, article id, start, end), the sentences inside that span, as offsets into it."""
@@ -713,7 +753,7 @@ def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequ
 LIBRARY_TABLES = {
     "articles": ("id", "source_key", "title", "source", "author", "date", "path", "url", "hash", "grp", "text",
                  "added_at"),
-    "sentences": ("article_id", "idx", "para", "start", '"end"'),
+    "sentences": ("article_id", "idx", "para", "start", '"end"', "vector"),
     "signatures": ("article_id", "minhash"),
     "pages": ("article_id", "page", "start"),
     "chunks": ("rowid", "id", "article_id", "idx", "start", '"end"', "text", "dup_of"),
@@ -728,7 +768,7 @@ def table_rows(db: Connection, table: str, batch: int) -> Iterator[list[tuple]]:
     library does not have (one from before it existed)."""
     if not db.has_table(table):
         return
-    columns = LIBRARY_TABLES[table]
+    columns = [c if db.has_column(table, c.strip('"')) else f"NULL AS {c}" for c in LIBRARY_TABLES[table]]
     cursor = db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}")
     while rows := cursor.fetchmany(batch):
         yield [tuple(r) for r in rows]
@@ -757,6 +797,12 @@ def keyword_sources(db: Connection, rowids: Sequence[int]) -> list[tuple[int, st
 def chunk_texts(db: Connection) -> dict[str, str]:
     """Every committed chunk's text by chunk id, in the order they were stored (for benchmarks and tuning)."""
     return {r[0]: r[1] for r in db.execute("SELECT id, text FROM chunks ORDER BY rowid")}
+
+
+def sentence_texts(db: Connection) -> list[str]:
+    """Every sentence's text (what ingest embeds besides the chunks), for benchmarks."""
+    return [r[0] for r in db.execute("""SELECT substr(a.text, s.start + 1, s."end" - s.start) FROM sentences s
+                                         JOIN articles a ON a.id = s.article_id ORDER BY s.article_id, s.idx""")]
 
 
 # ----------------------------------------------------------------- copies, for benchmarks
@@ -804,9 +850,10 @@ def copy_articles(db: Connection, source: str, ids: Sequence[str], suffix: str, 
     first = last_chunk_rowid(db)
     for table in ("articles", "sentences", "signatures", "pages", "chunks"):
         columns = [r[1] for r in db.execute(f"PRAGMA main.table_info({table})") if r[1] != "rowid"]
-        if not db.execute(f"PRAGMA {source}.table_info({table})").fetchone():
+        present = {r[1] for r in db.execute(f"PRAGMA {source}.table_info({table})")}
+        if not present:
             continue  # a library from before the table existed
-        values = [f"{c} || :s" if c in _ID_COLUMNS else c for c in columns]
+        values = [f"{c} || :s" if c in _ID_COLUMNS else c if c in present else "NULL" for c in columns]
         if syndicated:
             copy_of = {"grp": "COALESCE(grp, id)", "dup_of": "id"}.get if table in ("articles", "chunks") else {}.get
             values = [copy_of(c, v) for c, v in zip(columns, values)]
@@ -860,16 +907,17 @@ def group_chunks(db: Connection, group: str, other_than: str) -> list[tuple[str,
 
 
 def insert_article(db: Connection, article: Article, *, source_key: str, added_at: float,
-                   sentences: Sequence, minhash: bytes, pages: list[tuple[int, int]], chunks: Sequence,
-                   dup_of: dict[str, str]) -> None:
-    """Store one article with its sentences (`.para`, `.start`, `.end`), signature, pages and chunks
-    (`rag.types.Chunk`, each `dup_of` a near-identical chunk of a syndicated copy) in the caller's transaction."""
+                   sentences: Sequence, sentence_vectors: Sequence[bytes | None], minhash: bytes,
+                   pages: list[tuple[int, int]], chunks: Sequence, dup_of: dict[str, str]) -> None:
+    """Store one article with its sentences (`.para`, `.start`, `.end`, and each one's vector as
+    `rag.sentence_vectors.to_bytes` gives it), signature, pages and chunks (`rag.types.Chunk`, each `dup_of` a
+    near-identical chunk of a syndicated copy) in the caller's transaction."""
     a = article
     db.execute("INSERT INTO articles(id, source_key, title, source, author, date, path, url, hash, grp, text, added_at)"
                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                (a.id, source_key, a.title, a.source, a.author, a.date, a.path, a.url, a.hash, a.group, a.text, added_at))
-    db.executemany("INSERT INTO sentences(article_id, idx, para, start, \"end\") VALUES (?,?,?,?,?)",
-                   [(a.id, i, s.para, s.start, s.end) for i, s in enumerate(sentences)])
+    db.executemany("INSERT INTO sentences(article_id, idx, para, start, \"end\", vector) VALUES (?,?,?,?,?,?)",
+                   [(a.id, i, s.para, s.start, s.end, v) for i, (s, v) in enumerate(zip(sentences, sentence_vectors))])
     db.execute("INSERT INTO signatures(article_id, minhash) VALUES (?, ?)", (a.id, minhash))
     insert_pages(db, a.id, pages)
     rowids = [db.execute("INSERT INTO chunks(id, article_id, idx, start, \"end\", text, dup_of) VALUES (?,?,?,?,?,?,?) "

@@ -36,7 +36,7 @@ from typing import Callable, Iterator, Sequence
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from rag.filters import sql_where
-from rag.store import (BM25_WEIGHTS, DatabaseReadOnlyError, DatabaseUnreachableError, IndexMismatchError,
+from rag.store import (ADDED_COLUMNS, BM25_WEIGHTS, DatabaseReadOnlyError, DatabaseUnreachableError, IndexMismatchError,
                        IndexNotFoundError, PerThreadConnection, schema_mismatch)
 from rag.text import keyword_tokens
 from rag.types import Filters
@@ -79,6 +79,7 @@ CREATE TABLE IF NOT EXISTS sentences(
     para INTEGER NOT NULL,
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
+    vector BYTEA,                        -- its embedding, float16 (`rag.sentence_vectors`)
     PRIMARY KEY(article_id, idx)
 );
 CREATE TABLE IF NOT EXISTS chunks(
@@ -141,6 +142,9 @@ CREATE TABLE IF NOT EXISTS feed_entries(
 );
 CREATE INDEX IF NOT EXISTS feed_entries_link ON feed_entries(link);
 """
+# rag.store.ADDED_COLUMNS, for libraries made before: added by the schema script above when missing.
+SCHEMA += "".join(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {'BYTEA' if kind == 'BLOB' else kind};\n"
+                  for table, column, kind in ADDED_COLUMNS)
 
 
 def masked(url: str) -> str:
@@ -269,6 +273,10 @@ class PostgresConnection:
         autovacuum gets to the tables: the keyword search reads postings by index-only scans, which visit the
         table for every page not marked all-visible."""
         self.execute("VACUUM ANALYZE")
+
+    def has_column(self, table: str, column: str) -> bool:
+        return self.execute("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                            "AND table_name = ? AND column_name = ?", (table, column)).fetchone() is not None
 
     def has_table(self, name: str) -> bool:
         """Whether the library has table `name`; a table once there stays (remembered: `page_at` asks per citation)."""

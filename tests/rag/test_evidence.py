@@ -1,5 +1,7 @@
 """Sentence selection, duplicate detection and citation assembly on hand-made articles."""
 
+import pytest
+
 from rag.text import split_sentences
 from rag.compose import build_citations, extractive_text, syndicated_copies
 from rag.evidence import Sentence, answer_sentence, near_duplicate, select, topic_head
@@ -27,6 +29,14 @@ def article_sentences(article_id: str, text: str) -> list[Sentence]:
 
 def whole_passage(article_id: str, text: str) -> Passage:
     return Passage(f"{article_id}-c0", article_id, 0, len(text), text, None, 0, 0.03, 0.6)
+
+
+def cited(text: str, question: str, similarity=None) -> list[str]:
+    """The texts of the evidence selected for `question` from one article holding `text`, its one passage."""
+    sents = {"a": article_sentences("a", text)}
+    chosen = select(question, parse_question(question), [whole_passage("a", text)], sents, top_k=4,
+                    similarity=similarity)
+    return [e.text for e in chosen.evidence]
 
 
 def test_near_duplicates_ignore_honorifics_and_small_edits():
@@ -117,18 +127,14 @@ def test_a_many_word_topic_needs_its_head_word_or_most_of_the_best_coverage():
 
 
 def test_a_sentence_without_topic_words_is_not_cited_for_its_passages_similarity():
-    sents = {"a": article_sentences("a", WALL)}
-    q = "What did López Obrador say about migrants?"
-    texts = [e.text for e in select(q, parse_question(q), [whole_passage("a", WALL)], sents, top_k=4).evidence]
-    assert texts == ["López Obrador said migrants arrive at the border every day."]
+    assert cited(WALL, "What did López Obrador say about migrants?") == [
+        "López Obrador said migrants arrive at the border every day."]
 
 
 def test_only_the_sentence_right_after_an_on_topic_one_inherits_its_topic():
     text = ("“Fentanyl is not made here,” López Obrador said. López Obrador also said lawmakers must act. "
             "The weather was mild. López Obrador said the talks were cordial.")
-    sents = {"a": article_sentences("a", text)}
-    q = "What did López Obrador say about fentanyl?"
-    texts = [e.text for e in select(q, parse_question(q), [whole_passage("a", text)], sents, top_k=4).evidence]
+    texts = cited(text, "What did López Obrador say about fentanyl?")
     assert texts == ["“Fentanyl is not made here,” López Obrador said.", "López Obrador also said lawmakers must act."]
 
 
@@ -179,3 +185,44 @@ def test_a_one_answer_question_cites_a_second_sentence_only_when_it_adds_questio
     sents = {"a": article_sentences("a", text)}
     chosen = select("What does Acme sell in Ohio?", None, [whole_passage("a", text)], sents, top_k=4).evidence
     assert [e.text for e in chosen] == ["Acme sells garden tools.", "Its shops in Ohio sell them cheaply."]
+
+
+def test_a_topic_word_matches_inside_another_word_only_on_most_of_its_letters():
+    text = ("“The competition is not what it was in 2019,” Ada Quist said. "
+            "The weather was mild. "
+            "Quist said many sellers love the service for its compelling price. "
+            "The talks ended late. "
+            "Competitors like Lumo are viable alternatives, Quist said.")
+    texts = cited(text, "What did Ada Quist say about the competition?")
+    assert texts[0].startswith("“The competition is not")
+    assert "Competitors like Lumo are viable alternatives, Quist said." in texts  # "compet" in "competitors"
+    assert all("compelling" not in t for t in texts)  # "compe" alone is another word
+
+
+def test_a_follow_up_without_topic_words_does_not_inherit_its_neighbours_topic():
+    text = "“Tariffs will hurt our farmers,” Ada Quist said. She also said the lunch was pleasant. The weather was mild."
+    assert cited(text, "What did Ada Quist say about tariffs?") == ["“Tariffs will hurt our farmers,” Ada Quist said."]
+
+
+def test_a_quotation_closed_by_its_attribution_is_one_unit():
+    text = ("Ida Brun said she was calm. “I’m staying out of it. I’m happy with the national team,” Brun said.\n\n"
+            "The weather was mild.")
+    assert cited(text, "What did Ida Brun say about the national team?") == [
+        "Ida Brun said she was calm. “I’m staying out of it. I’m happy with the national team,” Brun said."]
+
+
+@pytest.mark.e2e
+def test_what_a_person_said_far_in_meaning_from_the_question_is_not_cited():
+    from rag.embedder import load_embedder
+
+    embedder = load_embedder()
+    text = ("“Tariffs on steel will hurt our farmers,” Ada Quist said. "
+            "Quist also said her daughter plays the violin. The weather was mild.")
+    q = "What did Ada Quist say about tariffs?"
+    question = embedder.encode([q])[0]
+
+    def similarity(texts, about=None):
+        return embedder.encode(list(texts)) @ (question if about is None else embedder.encode([about])[0])
+
+    assert len(cited(text, q)) == 2  # the sentence after an on-topic one, naming her, inherits its topic
+    assert cited(text, q, similarity) == ["“Tariffs on steel will hurt our farmers,” Ada Quist said."]

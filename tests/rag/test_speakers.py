@@ -82,3 +82,21 @@ def test_an_appeal_with_a_pronoun_subject_inherits_the_speaker_of_the_paragraph_
     speakers = attribute(["Barcena told the United Nations that Mexico is overwhelmed.",
                           "She appealed for help, saying Mexico processes 140,000 applications."], [0, 1])
     assert speakers[1] == [Speaker("Barcena", inherited=True)]
+
+
+def test_a_name_with_an_apposition_before_its_verb_speaks():
+    got = names([
+        "Ada Quist, who sells lamps online and runs a tool for other sellers, said she was surprised.",
+        "Bo Marsh Jr, Principal Chief of the Lakeside Nation, noted to reporters that the basket was not authentic.",
+        "“It works,” said Tern’s striker Cal Ruddock.",
+        "“We have deepened our cooperation,” said US Secretary of State Dov Amsel.",
+    ], [0, 1, 2, 3])
+    assert got[:3] == [["Ada Quist"], ["Bo Marsh Jr"], ["Cal Ruddock"]]
+    assert got[3][0].endswith("Dov Amsel")
+    assert names(["Speaking to the crowd, Will said the tour was over."]) == [["Will"]]  # a name, not "will"
+
+
+def test_family_members_sharing_a_surname_are_two_people():
+    assert not same_person("Rik Valen", "Mara Joy Valen")
+    assert same_person("Rik Valen", "Valen") and same_person("Valen", "Mara Joy Valen")
+    assert same_person("Bo Marsh Jr", "Marsh") and same_person("Bo Marsh Jr.", "Principal Chief Bo Marsh")

@@ -26,6 +26,7 @@ def _library(settings, rows):
         for aid, source, day, group, text in rows:
             article = Article(aid, f"Title {aid}", text, source=source, date=day, hash=aid, group=group)
             insert_article(db, article, source_key=aid, added_at=0.0, sentences=[SentenceSpan(0, len(text), 0)],
+                           sentence_vectors=[None],
                            minhash=b"\0" * 8, pages=[], chunks=[Chunk(f"{aid}:0", aid, 0, text, 0, len(text))],
                            dup_of={f"{aid}:0": f"{group}:0"} if group and group != aid else {})
     return db

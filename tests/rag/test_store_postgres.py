@@ -53,6 +53,10 @@ def test_migrate_copies_every_row_and_answers_alike(migrated):
     assert all(here == there for here, there in counts.values()) and len(counts) == 9
     assert "the vectors stay in" in out.splitlines()[-1] and postgres.database_url.split("@")[0] not in out
     assert stored_manifest(postgres) == stored_manifest(sqlite)
+    vectors = "SELECT article_id, idx, vector FROM sentences ORDER BY article_id, idx"
+    copied = [tuple(r) for r in open_library(postgres).connect().execute(vectors)]
+    assert [(a, i, bytes(v)) for a, i, v in copied] == [tuple(r) for r in open_library(sqlite).connect().execute(vectors)]
+    assert all(v is not None for *_, v in copied)  # the sentence vectors go with the library
     on_sqlite, on_postgres = Assistant(sqlite), Assistant(postgres)
     for question in QUESTIONS:
         words = content_words(question)
