@@ -147,7 +147,7 @@ class HybridRetriever:
 
     def dense(self, vector, filters: Filters | None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity), best first."""
-        from chromadb.errors import NotFoundError
+        from chromadb.errors import InternalError, NotFoundError
 
         if self.collection is None and self.reopen is not None:
             self.collection = self.reopen()
@@ -164,6 +164,11 @@ class HybridRetriever:
             self.collection = self.reopen()
             if self.collection is None:
                 return []
+            res = self.collection.query(**ask)
+        except InternalError:
+            # An embedded collection that another process is writing can be read between its segments' flushes
+            # ("Error executing plan: Internal error: Error finding id": 1 query of several hundred, 16 clients
+            # beside an ingest process, tests/test_concurrency.py); a second read sees the flushed state.
             res = self.collection.query(**ask)
         return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0])]
 
