@@ -228,7 +228,10 @@ def test_watch_updates_until_interrupted(site, tmp_path):
     assert main(["feed", "add", site.url("/empty.xml"), "--index", index]) == 0
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "feed", "watch", "--every", "1s", "--index", index],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={"PATH": "/usr/bin:/bin", "RAG_FETCH_DELAY": "0"})
+                            env={"PATH": "/usr/bin:/bin", "RAG_FETCH_DELAY": "0"},
+                            # Ctrl-C as a terminal delivers it, whatever the test run inherited: a test run
+                            # started in the background of a script has SIGINT ignored, and so would the child.
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while len(site.hits("/empty.xml")) < 2 and time.monotonic() < deadline:
