@@ -731,8 +731,9 @@ def restrict_to_authors(library: Library, filters: Filters | None, authors: Sequ
     """`filters` narrowed to the articles by one of `authors` (names as the library lists them), by article id:
     the vectors carry no author. Raises ValueError when no article is left.
 
-        >>> restrict_to_authors(library, Filters(sources=("The Gullport Ledger",)), ["Mara Quill"]).article_ids
-        ('3f2a…', '91c0…')
+        library = open_library(Settings.load(overrides={"index_dir": "/tmp/seeds-idx"}))
+        restrict_to_authors(library, Filters(sources=("The Gullport Ledger",)), ["Mara Quill"]).article_ids
+        # -> ('3f2a…', '91c0…')
     """
     if not authors:
         return filters

@@ -289,7 +289,10 @@ def build_app(settings: Settings, librarian: Librarian | None = None, accounts: 
             new_btn = gr.Button("New conversation", size="sm", elem_id="nr-new")
             conversations = gr.Radio(label="Your conversations", choices=[], elem_id="nr-conversations")
             delete_btn = gr.Button("Delete this conversation", variant="stop", size="sm", elem_id="nr-delete-conv")
-        gr.Markdown("## Ask your news articles\nAnswers quote the articles; every [n] points to its source below.")
+        # The HTTP API is FastAPI's beside the chat (api.server), documented at /docs; Gradio's own "Use via API"
+        # footer would describe its internal event endpoints instead, so the footer is off and this links there.
+        gr.Markdown("## Ask your news articles\nAnswers quote the articles; every [n] points to its source below. "
+                    "[HTTP API](docs)", elem_id="nr-intro")
         banner = gr.HTML()
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
@@ -492,4 +495,4 @@ def page_options() -> dict:
     theme = gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
                               font_mono=["ui-monospace", "monospace"])
     return {"css": render.CSS, "theme": theme, "js": CHAT_JS, "max_file_size": f"{MAX_FILE_MB}mb",
-            "footer_links": ["api"], "show_error": True}
+            "footer_links": [], "show_error": True}

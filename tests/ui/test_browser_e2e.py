@@ -118,6 +118,17 @@ def test_mobile_layout_answer(browser, live_app):
     assert tab.dialogs == [] and tab.hosts() <= {urlparse(live_app.url).netloc}
 
 
+def test_the_page_links_the_http_api_docs_not_gradios_footer(browser, live_app):
+    tab = Page(browser, live_app.url, 1280, 800)
+    page = tab.page
+    assert page.get_by_text("Use via API").count() == 0  # Gradio's footer, describing its own event endpoints
+    link = page.locator("#nr-intro a", has_text="HTTP API")
+    page.goto(link.evaluate("a => a.href"))  # Gradio opens Markdown links in a new tab: follow the href here
+    assert urlparse(page.url).path == "/docs", page.url
+    page.locator(".swagger-ui .title", has_text="newsrag").wait_for()  # FastAPI's page, served locally
+    assert tab.dialogs == [] and tab.hosts() <= {urlparse(live_app.url).netloc}
+
+
 def test_the_question_shows_as_text_and_loads_nothing(browser, live_app):
     """Markup typed into the question box is the user's text: no image, video or form, no fetch."""
     fetched: list[str] = []
