@@ -116,6 +116,12 @@ def test_a_quotation_cut_by_the_sentence_splitter_is_cited_whole(seeds_index):
     assert answer.citations[0].quote.endswith('two-way street," said Blinken.')
 
 
+def test_what_a_person_called_something_is_answered_with_their_words(seeds_index):
+    answer = query("What did Ebrard call the trafficking of weapons?", index=seeds_index)
+    check_exact(answer, seeds_index)
+    assert "weapons pandemic" in answer.citations[0].quote and "Ebrard said" in answer.citations[0].quote
+
+
 def test_follow_up_is_resolved_against_history(seeds_index):
     first = query("What did Garland say about fentanyl?", index=seeds_index)
     history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
