@@ -116,10 +116,13 @@ def test_a_quotation_cut_by_the_sentence_splitter_is_cited_whole(seeds_index):
     assert answer.citations[0].quote.endswith('two-way street," said Blinken.')
 
 
-def test_what_a_person_called_something_is_answered_with_their_words(seeds_index):
+def test_what_a_person_called_or_complained_about_is_answered_with_their_words(seeds_index):
     answer = query("What did Ebrard call the trafficking of weapons?", index=seeds_index)
     check_exact(answer, seeds_index)
     assert "weapons pandemic" in answer.citations[0].quote and "Ebrard said" in answer.citations[0].quote
+    answer = query("Did Pritzker complain about the border?", index=seeds_index)
+    check_exact(answer, seeds_index)
+    assert [c.quote for c in answer.citations if "untenable situation" in c.quote] == [answer.citations[0].quote]
 
 
 def test_follow_up_is_resolved_against_history(seeds_index):
