@@ -29,7 +29,7 @@ from rag import answer_type
 from rag.answerability import GateWeights, Signals, probability
 from rag.compose import build_citations, date_order, extractive_text
 from rag.embedder import ModelError, embedder_for
-from rag.evidence import NEAREST, Selection, load_sentences, select
+from rag.evidence import NEAREST, Selection, load_sentences, select, whole_quotations
 from rag.followup import resolve
 from rag.language import NOT_ENGLISH, looks_english
 from rag.library_summary import LibrarySummary, describe_library
@@ -162,6 +162,7 @@ class Findings:
     articles: Mapping[str, Article] = field(default_factory=dict)
     why_not_found: str | None = None
     named: Sequence[str] = ()  # the publishers the question names
+    sentences: Mapping[str, list] = field(default_factory=dict)  # the sentences of `articles` (`load_sentences`)
 
 
 class Assistant:
@@ -231,6 +232,7 @@ class Assistant:
                      and not lacks_figure(asked, found.selection.evidence[0].text))
         kind = ANSWERED if confident else NOT_STATED
         evidence = found.selection.evidence if kind == ANSWERED else found.selection.evidence[:NEAREST]
+        evidence = whole_quotations(evidence, found.sentences)
         citations = build_citations(db, evidence, found.articles, answer_type.expected(asked), asked)
         answer_text = extractive_text([c.quote for c in citations])
         order = date_order(resolved, citations, found.named)
@@ -319,7 +321,7 @@ class Assistant:
         if not selection.evidence or (far and selection.coverage < self.retriever.config.min_coverage):
             return Findings(question, timings, why_not_found="")
         return Findings(question, timings, selection, measure(question, selection, names, best, articles), articles,
-                        named=hits.named)
+                        named=hits.named, sentences=sentences)
 
     def _newest_about(self, question: str, vector, filters: Filters | None, passages: list[RankedPassage],
                       articles: dict[str, Article]) -> tuple[list[RankedPassage], dict[str, Article]]:

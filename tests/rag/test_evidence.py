@@ -4,7 +4,7 @@ import pytest
 
 from rag.text import split_sentences
 from rag.compose import build_citations, extractive_text, syndicated_copies
-from rag.evidence import Sentence, answer_sentence, near_duplicate, select, topic_head
+from rag.evidence import Evidence, Sentence, answer_sentence, near_duplicate, select, topic_head, whole_quotations
 from rag.retrieve import Passage
 from rag.speakers import attribute, parse_question, quoted_claim
 from rag.store import Library
@@ -226,3 +226,24 @@ def test_what_a_person_said_far_in_meaning_from_the_question_is_not_cited():
 
     assert len(cited(text, q)) == 2  # the sentence after an on-topic one, naming her, inherits its topic
     assert cited(text, q, similarity) == ["“Tariffs on steel will hurt our farmers,” Ada Quist said."]
+
+
+def test_a_cited_sentence_that_closes_a_quotation_is_shown_from_where_it_opens():
+    text = ("The ministers met on Monday. “We share the duty to act. It is not a one-way street; it is a two-way "
+            "street,” Ida Brun said.\n\nThe weather was mild.")
+    sents = {"a": article_sentences("a", text)}
+    chosen = select("Is it a one-way street or a two-way street?", None, [whole_passage("a", text)], sents,
+                    top_k=4).evidence
+    assert [e.text for e in chosen] == ["It is not a one-way street; it is a two-way street,” Ida Brun said."]
+    assert [e.text for e in whole_quotations(chosen, sents)] == [
+        "“We share the duty to act. It is not a one-way street; it is a two-way street,” Ida Brun said."]
+    # Not past the paragraph, nor onto a sentence that is cited already, nor for a sentence that closes no quotation.
+    apart = "“We share the duty to act.\n\nIt is a two-way street,” Ida Brun said."
+    sents = {"a": article_sentences("a", apart)}
+    last = select("Is it a two-way street?", None, [whole_passage("a", apart)], sents, top_k=4).evidence
+    assert [e.text for e in whole_quotations(last, sents)] == ["It is a two-way street,” Ida Brun said."]
+    sents = {"a": article_sentences("a", text)}
+    both = [Evidence([s], 1.0) for s in sents["a"][1:3]]
+    assert [e.text for e in whole_quotations(both, sents)] == [s.text for s in sents["a"][1:3]]
+    plain = [Evidence([sents["a"][0]], 1.0)]
+    assert [e.text for e in whole_quotations(plain, sents)] == ["The ministers met on Monday."]

@@ -108,6 +108,23 @@ def test_a_question_asking_for_a_number_highlights_it(seeds_index):
     assert marked == "140,000" and f"**{marked}**" in answer.to_markdown()
 
 
+def test_a_quotation_cut_by_the_sentence_splitter_is_cited_whole(seeds_index):
+    # Seed 002 quotes Blinken in two sentences; the question's words are all in the second.
+    answer = query("Is the relationship a one-way street?", index=seeds_index)
+    check_exact(answer, seeds_index)
+    assert answer.citations[0].quote.startswith('"We have a mutual responsibility')
+    assert answer.citations[0].quote.endswith('two-way street," said Blinken.')
+
+
+def test_what_a_person_called_or_complained_about_is_answered_with_their_words(seeds_index):
+    answer = query("What did Ebrard call the trafficking of weapons?", index=seeds_index)
+    check_exact(answer, seeds_index)
+    assert "weapons pandemic" in answer.citations[0].quote and "Ebrard said" in answer.citations[0].quote
+    answer = query("Did Pritzker complain about the border?", index=seeds_index)
+    check_exact(answer, seeds_index)
+    assert [c.quote for c in answer.citations if "untenable situation" in c.quote] == [answer.citations[0].quote]
+
+
 def test_follow_up_is_resolved_against_history(seeds_index):
     first = query("What did Garland say about fentanyl?", index=seeds_index)
     history = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]

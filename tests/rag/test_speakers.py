@@ -21,6 +21,10 @@ def test_parse_question_variants():
     assert parse_question("Did Ada Quist mention the packaging?") == Intent("Ada Quist", "the packaging")
     assert parse_question("Has Ada Quist denied the claims?") == Intent("Ada Quist", "the claims")
     assert parse_question("Did Ada Quist mention anything about the pier?") == Intent("Ada Quist", "the pier")
+    # "What did X call Y?" asks what X said of Y; "call for" takes no topic.
+    assert parse_question("What did Ada Quist call the new tariffs?") == Intent("Ada Quist", "the new tariffs")
+    assert parse_question("What has Ada Quist called for?") is None
+    assert parse_question("Did Ada Quist complain about the council?") == Intent("Ada Quist", "the council")
 
 
 def test_names_fold_accents_case_and_honorifics():
