@@ -138,6 +138,9 @@ def test_other_model_settings_give_a_clear_rebuild_error(built):
         ingest([SEEDS], settings.replace(chunk_size=100))
 
 
+# Articles of the SIGKILL test: committed one by one (BATCH_CHUNKS 8 below), the kill comes after the third, so
+# 16 leave most of the run to the next ingest: 23-25 s a backend at load 3, where 40 took 77 s at load 7.
+KILLED_ARTICLES = 16
 KILL_SCRIPT = """
 import sys, index.pipeline as p
 from rag.settings import Settings
@@ -161,7 +164,7 @@ def _made_up_articles(n: int, sentences: int = 120) -> list[dict]:
 
 def test_sigkill_mid_ingest_leaves_a_consistent_index(tmp_path, on_backend):
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text("\n".join(json.dumps(r) for r in _made_up_articles(40)) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(json.dumps(r) for r in _made_up_articles(KILLED_ARTICLES)) + "\n", encoding="utf-8")
     settings = on_backend()
     index_dir = settings.index_dir
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(index_dir), str(corpus), settings.database_url or ""],
@@ -175,14 +178,14 @@ def test_sigkill_mid_ingest_leaves_a_consistent_index(tmp_path, on_backend):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     articles, chunks, _ = counts(settings)
-    assert 0 < articles < 40, "killed mid-ingest"
+    assert 0 < articles < KILLED_ARTICLES, "killed mid-ingest"
     db = open_library(settings).connect()
     orphans = db.execute("SELECT COUNT(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id = a.id)").fetchone()[0]
     assert orphans == 0, "no article is half-present"
     report = ingest([corpus], settings)
-    assert len(report.unchanged) == articles and len(report.added) == 40 - articles
+    assert len(report.unchanged) == articles and len(report.added) == KILLED_ARTICLES - articles
     final = counts(settings)
-    assert final[0] == 40 and final[1] == final[2], "re-running finishes the job; Chroma holds no stray vectors"
+    assert final[0] == KILLED_ARTICLES and final[1] == final[2], "re-running finishes the job; Chroma holds no stray vectors"
     assert db.execute("SELECT COUNT(*) FROM pending").fetchone()[0] == 0
 
 
