@@ -14,5 +14,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   echo "    done in $((SECONDS - began)) s"
 fi
-echo "==> Running the test suite (pytest prints a dot per test)"
-exec .venv/bin/pytest "$@"
+echo "==> Running the test suite (pytest prints a dot per test, then the 15 slowest)"
+exec .venv/bin/pytest --durations=15 "$@"
