@@ -247,3 +247,34 @@ def test_a_cited_sentence_that_closes_a_quotation_is_shown_from_where_it_opens()
     assert [e.text for e in whole_quotations(both, sents)] == [s.text for s in sents["a"][1:3]]
     plain = [Evidence([sents["a"][0]], 1.0)]
     assert [e.text for e in whole_quotations(plain, sents)] == ["The ministers met on Monday."]
+
+FLIPBOARD = (
+    "Flipboard is testing the new app integration with publishers. "
+    "The weather was mild in New York that week. "
+    "Flipboard's app is run by its chief executive, Mike McCue."
+)
+
+
+def passage_of(article_id: str, text: str, sentences: int) -> Passage:
+    """A passage holding the first `sentences` sentences of `text`."""
+    end = split_sentences(text)[sentences - 1].end
+    return Passage(f"{article_id}-c0", article_id, 0, end, text[:end], None, 0, 0.03, 0.6)
+
+
+def test_a_passage_that_answers_lets_the_rest_of_its_article_answer_better():
+    q = "Who runs the Flipboard app?"
+    sents = {"a": article_sentences("a", FLIPBOARD)}
+    selection = select(q, None, [passage_of("a", FLIPBOARD, 1)], sents, top_k=4)
+    assert selection.how == "sentence"
+    assert selection.evidence[0].text == "Flipboard's app is run by its chief executive, Mike McCue."
+    # The gate's coverage is the passage's best sentence's, measured on the passage alone.
+    alone = {"a": article_sentences("a", FLIPBOARD)[:1]}
+    assert selection.coverage == select(q, None, [passage_of("a", FLIPBOARD, 1)], alone, top_k=4).coverage
+
+
+def test_the_rest_of_the_article_is_not_searched_when_no_passage_sentence_answers():
+    q = "Who runs the Flipboard app?"
+    sents = {"a": article_sentences("a", FLIPBOARD)}
+    passage = Passage("a-c1", "a", sents["a"][1].start, sents["a"][1].end, sents["a"][1].text, None, 0, 0.03, 0.6)
+    selection = select(q, None, [passage], sents, top_k=4)
+    assert all("McCue" not in e.text for e in selection.evidence)
