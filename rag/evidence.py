@@ -58,10 +58,10 @@ TYPED_MEANING_CANDIDATES = 4
 # coverage figures stay those of the passages, so it decides on the scale it was fitted on. On the tune halves:
 # multihop-new key-fact recall 0.733 -> 0.756, citation precision 0.647 -> 0.644, abstention recall 0.923 ->
 # 0.846 (one of 13); seeds-outside unchanged; MultiHop-RAG sample of 200 key-fact recall 0.183 -> 0.207,
-# citation precision 0.401 -> 0.397. The articles of the best 2 / 4 passages: multihop-new 0.733 / 0.744. With
-# the gate's coverage taken over the wider pool too, MultiHop-RAG's answered share rose 0.41 -> 0.60 and its
-# citation precision fell to 0.34; with the wider pool also when no passage sentence answers (cover and
-# nearest searches), 0.54 and 0.37.
+# citation precision 0.401 -> 0.397 (report halves in eval/RESULTS.md). The articles of the best 2 / 4
+# passages: multihop-new key-fact recall 0.733 / 0.744. With the wider pool in every search (the several-sentence
+# cover and the nearest too) and the gate's coverage taken over it, the MultiHop-RAG sample's answered share rose
+# 0.41 -> 0.60 and its citation precision fell to 0.34.
 ARTICLE_POOL_PASSAGES = 8
 # (texts, about) -> the cosine of each text to `about`, or to the question when `about` is None
 Similarity = Callable[[Sequence[str], str | None], Sequence[float]]
@@ -331,7 +331,8 @@ def select(question: str, intent: Intent | None, passages: Sequence[Passage],
     Outside "what did X say" questions, a sentence that holds at least `min_coverage` of the question's words
     (weighted by rarity) answers, or several that together do; otherwise the `NEAREST` best are returned as
     "nearest". When one sentence of the passages answers, every sentence of the articles of the best
-    `ARTICLE_POOL_PASSAGES` passages is a candidate; the coverage figures returned stay the passages'. A "what did X say" question with nothing by X on the topic falls back to the same search.
+    `ARTICLE_POOL_PASSAGES` passages is a candidate; the coverage figures returned stay the passages'. A "what
+    did X say" question with nothing by X on the topic falls back to the same search.
     `reports` maps the article ids of each publisher a question names to that publisher: a question about
     several reports is answered with the best sentence of each. With `similarity`, a question words alone do
     not answer is tried by meaning: the person's own sentences for "what did X say", else the best sentences by
