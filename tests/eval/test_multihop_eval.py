@@ -4,7 +4,8 @@
 
     rag eval --multihop ../shared/data/multihop-rag/ --sample 200
 
-Building the index takes about 7 minutes on two cores the first time; later runs reuse `.rag/eval/index-multihop`.
+Building the index takes 6-9 minutes of both cores the first time; in a whole run tests/conftest.py builds it in the
+background from the start and runs these tests last. Later runs reuse `.rag/eval/index-multihop`.
 """
 
 from pathlib import Path
@@ -25,14 +26,15 @@ THRESHOLDS = {  # metric: (bound, "min" or "max")
     # 0.753, map@10 0.419; each bound 2-3 points under. Answers (three outcomes) on this sample (2026-12-02, a fresh
     # clone's CI run): null queries not answered 0.935, false "not found" 0.0, key-fact recall 0.189, citation
     # precision 0.380 (whole dev split: 0.953, 0.012, 0.236, 0.449); on 2026-12-03 on branch answers (int8, `rag eval
-    # --multihop ../shared/data/multihop-rag/ --sample 200`): 0.968, 0.0, 0.189, 0.403. Bounds a little beyond.
+    # --multihop ../shared/data/multihop-rag/ --sample 200`): 0.968, 0.0, 0.189, 0.403; with the whole-article pool
+    # (2026-12-03, eval/RESULTS.md): key-fact recall 0.207, citation precision 0.397. Bounds a little beyond.
     "hit@4": (0.87, "min"),
     "hit@10": (0.94, "min"),
     "mrr@10": (0.72, "min"),
     "map@10": (0.39, "min"),
     "abstention_recall": (0.85, "min"),
     "false_not_found_rate": (0.05, "max"),
-    "key_fact_recall": (0.17, "min"),
+    "key_fact_recall": (0.19, "min"),
     "citation_precision": (0.37, "min"),
 }
 
