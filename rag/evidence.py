@@ -238,10 +238,13 @@ def _idf(pool: Sequence[Sentence]) -> dict[str, float]:
 
 
 def _coverage(terms: set[str], s: set[str], idf: dict[str, float]) -> float:
+    """The share of the rarity of `terms` that `s` holds. Summed with `math.fsum`, so the figure does not depend
+    on the sets' iteration order (which changes with PYTHONHASHSEED) and a sentence exactly at the gate is judged
+    the same in every process."""
     if not terms:
         return 0.0
-    total = sum(idf.get(t, math.log(2 + len(idf))) for t in terms)
-    return sum(idf.get(t, 0.0) for t in terms & s) / total
+    total = math.fsum(idf.get(t, math.log(2 + len(idf))) for t in terms)
+    return math.fsum(idf.get(t, 0.0) for t in terms & s) / total
 
 
 def _rank_bonus(s: Sentence) -> float:

@@ -249,7 +249,7 @@ def test_a_cited_sentence_that_closes_a_quotation_is_shown_from_where_it_opens()
     assert [e.text for e in whole_quotations(plain, sents)] == ["The ministers met on Monday."]
 
 FLIPBOARD = (
-    "Flipboard is testing the new app integration with publishers. "
+    "Flipboard is testing the new app. "
     "The weather was mild in New York that week. "
     "Flipboard's app is run by its chief executive, Mike McCue."
 )
