@@ -71,6 +71,16 @@ DATE_SPAN = re.compile(
 NAME_SPAN = re.compile(r"\b[A-Z][\w'’\-]+(?:\s+(?:de |del |la |van |von |bin |al )?[A-Z][\w'’\-]+)+\b")
 PLACE_SPAN = re.compile(r"\b(?:in|at|from|to|near|into)\s+(?:the\s+)?([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){0,3})")
 NOT_NAME_START = frozenset("The A An In On At For But And This That These Those It He She They We Mr Mrs Ms Dr".split())
+# A capitalised run that ends in one of these names a body, a place or an event, not a person ("State Department
+# officials", "the US-Mexico High-Level Security Dialogue", "New York City").
+NOT_PERSON_END = frozenset(
+    "Department Ministry Office House Council Agency Committee Commission Court University College School Party "
+    "Union Bank Fund Group Inc Corp Company Association Institute Foundation Administration Authority Service "
+    "Times News Post Journal Street City States Kingdom Republic Dialogue Act Bill Summit Day Week Conference "
+    "Forum Games Cup League Club Airport Hospital Center Centre Museum Park Bridge Square".split())
+# "Secretary of State " / "Bank of England " right before a name span belongs to its title: the span is widened
+# over it, so the highlight never starts inside a title ("State Antony Blinken").
+TITLE_OF_BEFORE = re.compile(r"(?:[A-Z][\w'’\-]*\s+(?:of|for)\s+)+$")
 WHO_IS = re.compile(r"^\W*who\s+(?:is|was|are|were)\s+(?P<name>.+?)\s*[?.!]*\s*$", re.I)
 # ", Mexico's foreign minister," / ", the security secretary,": opened by a determiner or a possessive, or closed
 # by a comma.
@@ -89,6 +99,9 @@ ROLE_NOUNS = ("chief|ceo|cfo|coo|cto|founder|co-founder|cofounder|president|vice
               "adviser|advisor|strategist|owner|captain|player|striker|midfielder|defender|goalkeeper|quarterback|"
               "linebacker|actor|actress|singer|rapper|star|author|writer|doctor|physician|ambassador|commander|"
               "member|chancellor|executive|principal|superintendent|prosecutor|regulator|negotiator|envoy")
+# Words of a title written in capitals before a name ("Attorney General", "Foreign Minister", "Gov.").
+TITLE_WORD = re.compile(rf"(?:{ROLE_NOUNS}|general|deputy|acting|prime|premier|king|queen|prince|princess|pope|"
+                        r"sheikh|rep|sen|gov|lt|col|gen|sgt)\.?", re.I)
 ROLE_HEAD = rf"(?:{ROLE_NOUNS}|[a-z]+(?:ist|ian))(?:\s+of\s+[\w'’\-]+)?"
 # Up to four qualifying words, none a word that links a clause ("with", "said") to the role.
 QUALIFIERS = (r"(?<![\w'’.\-])(?:(?!(?:with|by|and|or|said|says|from|to|for|at|in|on|as|when|after|while|ago)\b)"
@@ -169,14 +182,25 @@ def find(sentence: str, kind: str | None, question: str) -> tuple[int, int] | No
     if subject:
         return _role_of(sentence, subject)
     for m in NAME_SPAN.finditer(sentence):
-        # Title words the question gives lead the name: "White House Homeland Security Advisor Liz Sherwood-Randall"
-        # for "Who was the White House Homeland Security Advisor …?" answers with "Liz Sherwood-Randall".
         words = [(w.start(), w.end(), w.group()) for w in re.finditer(r"\S+", m.group())]
-        while words and (fold(words[0][2]) in asked or words[0][2] in NOT_NAME_START):
+        while words and words[0][2] in NOT_NAME_START:
             words.pop(0)
-        if len(words) < 2 or re.fullmatch(MONTH_NAMES, words[0][2]) or any(fold(w) in asked for _, _, w in words):
+        # The name is what follows the last title word: "Homeland Security Secretary | Alejandro Mayorkas".
+        titled = [i for i, w in enumerate(words) if TITLE_WORD.fullmatch(w[2])]
+        title, name = (words[:titled[-1] + 1], words[titled[-1] + 1:]) if titled else ([], words)
+        while name and fold(name[0][2]) in asked:
+            name.pop(0)
+        if (len(name) < 2 or re.fullmatch(MONTH_NAMES, name[0][2]) or any(fold(w) in asked for _, _, w in name)
+                or name[-1][2] in NOT_PERSON_END):
             continue
-        return m.start() + words[0][0], m.start() + words[-1][1]
+        if any(fold(w) in asked for _, _, w in title):
+            # Title words the question gives are not its answer: "White House Homeland Security Advisor Liz
+            # Sherwood-Randall" for "Who was the White House Homeland Security Advisor …?" answers with the name.
+            title = []
+        first = (title or name)[0]
+        start = m.start() + first[0]
+        widened = TITLE_OF_BEFORE.search(sentence[:start]) if first is words[0] else None
+        return (widened.start() if widened else start), m.start() + name[-1][1]
     return None
 
 

@@ -487,6 +487,22 @@ def _with_breakdown(chosen: list[Evidence], sentences: dict[str, list[Sentence]]
     return chosen
 
 
+def listing_first(units: Sequence[Evidence], question: str) -> list[Evidence]:
+    """The units of an answer in the order to show them: for a list question ("Which officials …?"), those that give
+    several answers of its kind ("The US officials — A, B and C — …") ahead of better-worded ones that name one.
+    Only the order shown changes, after the gate has judged the selection as `select` ranked it.
+
+        >>> units = [Evidence([Sentence("a", 0, 0, 0, 0, "Officials flew to Port Varn.")], 2.0),
+        ...          Evidence([Sentence("a", 1, 0, 0, 0, "They were Ida Brun and Odo Fenn.")], 1.0)]
+        >>> [e.text for e in listing_first(units, "Which officials flew to Port Varn?")]
+        ['They were Ida Brun and Odo Fenn.', 'Officials flew to Port Varn.']
+    """
+    kind = answer_type.expected(question)
+    if kind is None or not answer_type.asks_for_several(question):
+        return list(units)
+    return sorted(units, key=lambda e: answer_type.count(e.text, kind, question, several=True) < 2)
+
+
 def whole_quotations(chosen: list[Evidence], sentences: dict[str, list[Sentence]]) -> list[Evidence]:
     """Each unit whose first sentence closes a quotation opened in an earlier sentence of its paragraph (at most
     `MAX_QUOTE_SENTENCES` in all), with the sentences back to where the quotation opens: the sentence splitter

@@ -77,3 +77,16 @@ def test_a_number_in_a_name_or_the_pronoun_one_is_no_amount():
     assert span("Each room is bigger than the one before.", "How many rooms are there?") is None
     assert span("It is one of the biggest apps.", q) is None
     assert span("The app has one publisher.", q) == "one"
+
+
+def test_a_name_span_keeps_its_whole_title_and_bodies_are_no_people():
+    q = "Which officials flew to Port Varn for the harbour talks?"
+    assert span("The officials — Secretary of State Ilse Marrow and Harbour Secretary Odo Fenn — flew in.", q) \
+        == "Secretary of State Ilse Marrow"
+    assert span("Governor of the Bank of Eastland Rui Adler spoke.", "Who spoke?") == "Bank of Eastland Rui Adler"
+    # A capitalised run ending in a body, place or event names no person.
+    assert span("State Department officials said the Harbour Security Dialogue went well.", q) is None
+    assert count("Attorney General Lea Dunmore and Harbour Secretary Odo Fenn, with the State Department, flew in.",
+                 "person", q, several=True) == 2
+    # A title word the question gives is not its answer; the name after it is.
+    assert span("Harbour Secretary Odo Fenn flew in.", "Who was the harbour secretary?") == "Odo Fenn"

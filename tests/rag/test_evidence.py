@@ -4,7 +4,8 @@ import pytest
 
 from rag.text import split_sentences
 from rag.compose import build_citations, extractive_text, syndicated_copies
-from rag.evidence import Evidence, Sentence, answer_sentence, near_duplicate, select, topic_head, whole_quotations
+from rag.evidence import (Evidence, Sentence, answer_sentence, listing_first, near_duplicate, select, topic_head,
+                          whole_quotations)
 from rag.retrieve import Passage
 from rag.speakers import attribute, parse_question, quoted_claim
 from rag.store import Library
@@ -278,3 +279,17 @@ def test_the_rest_of_the_article_is_not_searched_when_no_passage_sentence_answer
     passage = Passage("a-c1", "a", sents["a"][1].start, sents["a"][1].end, sents["a"][1].text, None, 0, 0.03, 0.6)
     selection = select(q, None, [passage], sents, top_k=4)
     assert all("McCue" not in e.text for e in selection.evidence)
+
+
+def test_a_list_question_is_answered_first_by_the_sentence_that_lists_them():
+    text = ("The harbour talks opened on Monday in Port Varn, officials said. "
+            "Officials of the harbour flew to Port Varn for the talks, a spokesperson said. "
+            "The officials — Ilse Marrow, Odo Fenn and Lea Dunmore — are focused on the harbour.")
+    q = "Which officials flew to Port Varn for the harbour talks?"
+    sents = {"a": article_sentences("a", text)}
+    ranked = select(q, None, [whole_passage("a", text)], sents, top_k=4).evidence
+    listing = "The officials — Ilse Marrow, Odo Fenn and Lea Dunmore — are focused on the harbour."
+    assert ranked[0].text != listing and listing in [e.text for e in ranked]
+    shown = listing_first(ranked, q)
+    assert [e.text for e in shown] == [listing] + [e.text for e in ranked if e.text != listing]
+    assert listing_first(ranked, "What happened at the harbour talks?") == ranked  # not a list question
