@@ -146,6 +146,29 @@ def count(sentence: str, kind: str | None, question: str, several: bool = False)
     return found
 
 
+# What may stand between two answers of one list: a comma or "and", and a title in capitals ("…, and Attorney General ").
+LIST_GLUE = re.compile(r"[,;]?\s*(?:(?:and|or|as well as)\s+)?(?:[A-Z][\w'’\-]*\.?\s+)*")
+
+
+def answer_span(sentence: str, kind: str | None, question: str) -> tuple[int, int] | None:
+    """The span of `sentence` to highlight as the answer: `find`'s, and for a list question the whole run of
+    answers written one after another ("A, B, and C").
+
+        >>> s = "The officials — Ida Brun, Odo Fenn and Lea Dunmore — met."
+        >>> s[slice(*answer_span(s, "person", "Which officials met?"))]
+        'Ida Brun, Odo Fenn and Lea Dunmore'
+    """
+    span = find(sentence, kind, question)
+    if span is None or not asks_for_several(question):
+        return span
+    start, end = span
+    while True:
+        following = find(sentence[end:], kind, question)
+        if following is None or not LIST_GLUE.fullmatch(sentence[end:end + following[0]]):
+            return start, end
+        end += following[1]
+
+
 def who_is(question: str) -> str | None:
     """The name a "who is X" question asks about ("who is alicia barcena" -> "alicia barcena"); None when X is a
     description ("Who was the adviser who joined Blinken?" asks for a name, not a role)."""

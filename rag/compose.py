@@ -47,7 +47,7 @@ def build_citations(db, evidence: Sequence[Evidence], articles: Mapping[str, Art
         first, last = e.sentences[0], e.sentences[-1]
         a = articles[first.article_id]
         quote = a.text[first.start:last.end]
-        span = answer_type.find(quote, kind, question)
+        span = answer_type.answer_span(quote, kind, question)
         out.append(Citation(
             number=n, article_id=a.id, title=a.title, source=a.source, date=a.date, quote=quote,
             passage=_passage(db, e), start=first.start, end=last.end,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answer_type import asks_for_several, count, expected, find
+from rag.answer_type import answer_span, asks_for_several, count, expected, find
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -90,3 +90,19 @@ def test_a_name_span_keeps_its_whole_title_and_bodies_are_no_people():
                  "person", q, several=True) == 2
     # A title word the question gives is not its answer; the name after it is.
     assert span("Harbour Secretary Odo Fenn flew in.", "Who was the harbour secretary?") == "Odo Fenn"
+
+
+def test_a_list_answer_highlights_the_whole_run_of_names():
+    q = "Which officials flew to the harbour talks?"
+
+    def shown(sentence, question=q):
+        found = answer_span(sentence, expected(question), question)
+        return sentence[found[0]:found[1]] if found else None
+
+    assert shown("The officials — Secretary of State Ilse Marrow, Harbour Secretary Odo Fenn, and Attorney General "
+                 "Lea Dunmore — flew in.") == ("Secretary of State Ilse Marrow, Harbour Secretary Odo Fenn, and "
+                                               "Attorney General Lea Dunmore")
+    # Names apart are not one run: the first is the highlight.
+    assert shown("Ilse Marrow flew in on Monday, and on Tuesday Odo Fenn joined her.") == "Ilse Marrow"
+    # A question for one name highlights one name.
+    assert shown("Ilse Marrow and Odo Fenn flew in.", "Who flew in first?") == "Ilse Marrow"
