@@ -39,6 +39,7 @@ from rag.retrieve import HybridRetriever, RankedPassage, RetrievalConfig
 from rag.sentence_vectors import StoredSimilarity
 from rag.settings import Settings
 from rag.speakers import Intent, name_tokens, parse_question, quoted_claim
+from rag.spelling import library_spelling
 from rag.store import (DatabaseUnreachableError, IndexMismatchError, IndexNotFoundError, check_collection,
                        check_manifest, chroma_collection, chunk_dates, collection_place, count_articles, dating,
                        expected_manifest, last_chunk_rowid, load_articles, open_library, with_index_backend)
@@ -220,6 +221,10 @@ class Assistant:
             searched = f'No article has a publication date, so none can be told the newest ("{scope.phrase}").'
         # The time words chose the dates searched; the rest of the question is what to find in them.
         asked = scope.rest or resolved
+        respelled = self._respelled(asked)
+        if respelled:
+            asked, note = respelled
+            searched = f"{searched} {note}" if searched else note
         found = self.find_evidence(asked, searched_filters, top_k, newest_first=scope.newest)
         timings = found.timings
         if found.why_not_found is not None:
@@ -382,6 +387,22 @@ class Assistant:
         return [RankedPassage(p.rank, p.chunk_id, p.article_id, articles[p.article_id].title,
                               articles[p.article_id].source, articles[p.article_id].date, p.text, p.start, p.end,
                               p.score) for p in passages if p.article_id in articles]
+
+    def _respelled(self, question: str) -> tuple[str, str] | None:
+        """`question` with each name no article holds written as the library writes the name one slip away
+        (`rag.spelling`), and the line that says so; None when every name is known or none has a near spelling."""
+        names = question_names(question, parse_question(question))
+        words = {w for n in names for w in re.findall(r"[^\W\d_][\w'’\-]*", n)}
+        db = self.library.connect()
+        fixes = {w: library_spelling(db, w) for w in db.unindexed(sorted(words))}
+        fixes = {w: f for w, f in fixes.items() if f}
+        if not fixes:
+            return None
+        for wrong, right in fixes.items():
+            question = re.sub(rf"(?<!\w){re.escape(wrong)}(?!\w)", right, question)
+        said = "; ".join(f"“{right}” (the question wrote “{wrong}”, which no article holds)"
+                         for wrong, right in fixes.items())
+        return question, f"Searched for {said}."
 
     def _unknown_name(self, names: Sequence[str]) -> str | None:
         """A name the question relies on that no article contains (checked in the keyword index)."""

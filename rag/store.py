@@ -501,6 +501,11 @@ class SQLiteConnection(sqlite3.Connection):
         return dict(self.execute(
             f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({','.join('?' * len(stems))})", list(stems)))
 
+    def terms_starting(self, prefix: str) -> dict[str, int]:
+        """The keyword index's terms that start with `prefix` (folded), with the number of chunks holding each."""
+        return dict(self.execute("SELECT term, doc FROM temp.chunks_vocab WHERE term >= ? AND term < ?",
+                                 (prefix, prefix + "\U0010ffff")))
+
 
 class PerThreadConnection:
     """A library's connections: one per thread, opened by the backend's `_open()` on first use."""
@@ -717,6 +722,8 @@ def chunk_text_holding(db: Connection, article_id: str, start: int, end: int) ->
 
 def chunk_rows(db: Connection, ids: Sequence[str]) -> dict[str, Any]:
     """Committed chunks of `ids` (id, article_id, start, end, text, dup_of, and the article's source and date), by id."""
+    if not ids:
+        return {}
     return {r["id"]: r for r in db.execute(
         f"""SELECT c.id, c.article_id, c.start, c."end", c.text, c.dup_of, a.source, a.date FROM chunks c
             JOIN articles a ON a.id = c.article_id WHERE c.id IN ({','.join('?' * len(ids))})""", list(ids))}

@@ -372,6 +372,11 @@ class PostgresConnection:
         return dict(self.execute("SELECT term, docs FROM keyword_vocab WHERE term = ANY(?) AND docs > 0",
                                  (list(stems),)).fetchall())
 
+    def terms_starting(self, prefix: str) -> dict[str, int]:
+        """The keyword index's terms that start with `prefix` (folded), with the number of chunks holding each."""
+        return dict(self.execute("SELECT term, docs FROM keyword_vocab WHERE starts_with(term, ?) AND docs > 0",
+                                 (prefix,)).fetchall())
+
 
 class PostgresLibrary(PerThreadConnection):
     """The library in PostgreSQL at `url`: one connection per thread, the schema version and manifest in `meta`.

@@ -152,8 +152,9 @@ class Answer:
     citations are then the closest sentences, labelled so in `text`; `"not_found"`, when nothing in the library
     is about it: no citations, and `text` says what the library covers. `abstained` is true unless answered.
     `confidence` is the answerability gate's calibrated probability that the cited sentences answer
-    (`rag.answerability`), None when the gate did not run. `searched` says which publication dates the
-    question's own time words searched ("in October 2023", "the latest on"; `rag.question_dates`), else None.
+    (`rag.answerability`), None when the gate did not run. `searched` says what was searched where it is not the
+    question as written: the publication dates its own time words chose ("in October 2023", "the latest on";
+    `rag.question_dates`), and the library's spelling of a name it misspells (`rag.spelling`); else None.
 
         >>> Answer(question="q", text="Nothing.", abstained=True).kind
         'not_found'
@@ -168,7 +169,7 @@ class Answer:
     error: str | None = None  # a one-line message when the question could not be asked
     kind: str = ""  # one of ANSWER_KINDS; left empty, it follows `abstained`
     confidence: float | None = None
-    searched: str | None = None  # what the question's time words searched, e.g. 'Searched articles published ...'
+    searched: str | None = None  # e.g. 'Searched articles published ...', 'Searched for “Blinken” ...'
 
     def __post_init__(self):
         if not self.kind:

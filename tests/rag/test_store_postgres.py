@@ -11,6 +11,7 @@ from index import ingest
 from rag.assistant import Assistant, query
 from rag.cli import main
 from rag.filters import Filters
+from rag.spelling import library_spelling
 from rag.store import IndexMismatchError, count_articles, open_library, publishers, stored_manifest
 from rag.text import content_words
 from tests.servers import free_port
@@ -354,3 +355,11 @@ def test_a_hot_standby_replica_answers_and_refuses_writes_in_one_line(migrated, 
         while count_articles(open_library(replica).connect()) != 6:  # replayed within moments on loopback
             assert time.monotonic() < deadline, "the replica did not replay the primary's commit"
             time.sleep(0.2)
+
+
+def test_a_misspelt_name_is_respelt_alike_from_postgresql(migrated):
+    sqlite, postgres, _ = migrated
+    words = ["Blinkin", "Pritzkr", "Mayorkus", "Trudeau", "Overdoxes"]
+    here, there = open_library(sqlite).connect(), open_library(postgres).connect()
+    assert [library_spelling(there, w) for w in words] == [library_spelling(here, w) for w in words] \
+        == ["Blinken", "Pritzker", "Mayorkas", None, None]
