@@ -22,13 +22,14 @@ import argparse
 from collections import defaultdict
 from dataclasses import fields
 from pathlib import Path
+from typing import Callable
 
 from eval import metrics as m
 from eval.cli import eval_index
 from eval.loaders import load_gold, load_multihop
 from eval.paths import GOLD_DIR as GOLD, MULTIHOP_DIR, SEEDS_DIR
 from rag.answerability import SIGNAL_NAMES, GateWeights, probability
-from rag.assistant import Assistant
+from rag.assistant import Assistant, Findings
 from rag.evidence import NEAREST
 from rag.followup import resolve
 from rag.settings import Settings
@@ -36,7 +37,10 @@ from rag.settings import Settings
 FALSE_ANSWER_COST = 2.0
 
 
-def rows_for(items, assistant: Assistant, set_name: str, top_k: int) -> list[dict]:
+def rows_for(items, assistant: Assistant, set_name: str, top_k: int,
+             extra: Callable[[str, Findings], dict] | None = None) -> list[dict]:
+    """One row per question: its set, half, label and `Signals` (None when "not found"), and `extra`'s
+    figures for the question and its findings when given (bench/gate_cv.py's candidate signals)."""
     rows = []
     for item in items:
         question = resolve(item.question, list(item.history) or None)
@@ -52,7 +56,22 @@ def rows_for(items, assistant: Assistant, set_name: str, top_k: int) -> list[dic
                                          or (m.citation_recall([e.text for e in units], golds) or 0) >= 0.5)
             row.update(signals=found.signals, label=label, nearest_ok=item.answerable and m.key_fact_recall(
                 " ".join(e.text for e in found.selection.evidence[:NEAREST]), item.answers) > 0)
+            if extra is not None:
+                row["extra"] = extra(question, found)
         rows.append(row)
+    return rows
+
+
+def collect(multihop: str, sample: int, extra: Callable[[str, Findings], dict] | None = None) -> list[dict]:
+    """The rows of every gold set, and of `sample` MultiHop-RAG dev queries when `multihop` holds the data set."""
+    settings = Settings.load()
+    seeds = Assistant(eval_index(settings, [SEEDS_DIR], "seeds"))
+    rows = rows_for(load_gold(GOLD / "seeds.jsonl"), seeds, "seeds", settings.top_k, extra)
+    rows += rows_for(load_gold(GOLD / "seeds-outside.jsonl"), seeds, "seeds-outside", settings.top_k, extra)
+    if Path(multihop, "corpus.json").is_file():
+        mh = Assistant(eval_index(settings, [Path(multihop) / "corpus.json"], "multihop"))
+        rows += rows_for(load_gold(GOLD / "multihop-new.jsonl"), mh, "multihop-new", settings.top_k, extra)
+        rows += rows_for(load_multihop(multihop, sample=sample).items, mh, "multihop-dev", settings.top_k, extra)
     return rows
 
 
@@ -88,14 +107,7 @@ def main(argv=None) -> None:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    settings = Settings.load()
-    seeds = Assistant(eval_index(settings, [SEEDS_DIR], "seeds"))
-    rows = rows_for(load_gold(GOLD / "seeds.jsonl"), seeds, "seeds", settings.top_k)
-    rows += rows_for(load_gold(GOLD / "seeds-outside.jsonl"), seeds, "seeds-outside", settings.top_k)
-    if Path(args.multihop, "corpus.json").is_file():
-        mh = Assistant(eval_index(settings, [Path(args.multihop) / "corpus.json"], "multihop"))
-        rows += rows_for(load_gold(GOLD / "multihop-new.jsonl"), mh, "multihop-new", settings.top_k)
-        rows += rows_for(load_multihop(args.multihop, sample=args.sample).items, mh, "multihop-dev", settings.top_k)
+    rows = collect(args.multihop, args.sample)
     tune = [r for r in rows if r["half"] == "tune" and r["signals"] is not None]
     x = np.array([[getattr(r["signals"], n) for n in SIGNAL_NAMES] for r in tune])
     y = np.array([r["label"] for r in tune])
