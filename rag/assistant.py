@@ -162,6 +162,7 @@ class Findings:
     signals: Signals | None = None
     articles: Mapping[str, Article] = field(default_factory=dict)
     why_not_found: str | None = None
+    unknown_name: str | None = None  # the name no article holds, when that is why nothing was found
     named: Sequence[str] = ()  # the publishers the question names
     sentences: Mapping[str, list] = field(default_factory=dict)  # the sentences of `articles` (`load_sentences`)
 
@@ -221,11 +222,12 @@ class Assistant:
             searched = f'No article has a publication date, so none can be told the newest ("{scope.phrase}").'
         # The time words chose the dates searched; the rest of the question is what to find in them.
         asked = scope.rest or resolved
-        respelled = self._respelled(asked)
+        found = self.find_evidence(asked, searched_filters, top_k, newest_first=scope.newest)
+        respelled = self._respelled(asked) if found.unknown_name else None
         if respelled:
             asked, note = respelled
             searched = f"{searched} {note}" if searched else note
-        found = self.find_evidence(asked, searched_filters, top_k, newest_first=scope.newest)
+            found = self.find_evidence(asked, searched_filters, top_k, newest_first=scope.newest)
         timings = found.timings
         if found.why_not_found is not None:
             why = found.why_not_found or self._left_out(searched_filters, by_question=searched is not None)
@@ -281,7 +283,7 @@ class Assistant:
         names = question_names(question, intent)
         missing = self._unknown_name(names)
         if missing:
-            return Findings(question, timings, why_not_found=f"No article mentions {missing}.")
+            return Findings(question, timings, why_not_found=f"No article mentions {missing}.", unknown_name=missing)
         # BM25 needs no vector: it runs in worker threads while the question is embedded on one core
         # (SQLite and torch both release the GIL), so "retrieve" below is only what remains after the
         # embedding. MultiHop-RAG query() p50 on 2 cores: 46 ms on all cores, 37 ms so (bench/query.py).
