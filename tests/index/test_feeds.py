@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -232,16 +233,24 @@ def test_watch_updates_until_interrupted(site, tmp_path):
                             # Ctrl-C as a terminal delivers it, whatever the test run inherited: a test run
                             # started in the background of a script has SIGINT ignored, and so would the child.
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    done = f"feed {site.url('/empty.xml')}: "
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
+        # Interrupted once the second update's line is printed (not when its request arrives: under load the
+        # signal could land between the two).
         deadline = time.monotonic() + 60
-        while len(site.hits("/empty.xml")) < 2 and time.monotonic() < deadline:
+        while sum(line.startswith(done) for line in list(lines)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=20)
+        proc.wait(timeout=20)
+        reader.join(timeout=20)
     finally:
         proc.kill()
+    out = "".join(lines)
     assert proc.returncode == 0, out
-    assert out.count(f"feed {site.url('/empty.xml')}: ") >= 2 and out.rstrip().endswith("stopped"), out
+    assert out.count(done) >= 2 and out.rstrip().endswith("stopped"), out
     assert site.hits("/empty.xml")[1]["if-none-match"] == '"q"'
 
 
