@@ -278,3 +278,18 @@ def test_the_rest_of_the_article_is_not_searched_when_no_passage_sentence_answer
     passage = Passage("a-c1", "a", sents["a"][1].start, sents["a"][1].end, sents["a"][1].text, None, 0, 0.03, 0.6)
     selection = select(q, None, [passage], sents, top_k=4)
     assert all("McCue" not in e.text for e in selection.evidence)
+
+
+def test_a_number_question_cites_the_figures_in_the_unit_it_asks_for():
+    # Both sentences give a number and hold as many question words; only one counts speakers.
+    text = "A 270-degree screen wraps the Orbital Arena. The arena has 150,000 small speakers. The weather was mild."
+    assert cited(text, "How many speakers does the Orbital Arena have?") == ["The arena has 150,000 small speakers."]
+    # A price is a sum of money, not the length of the call that comes with it.
+    text = "The Lumo test costs £99. Each Lumo test cost includes a free five-minute call. The weather was mild."
+    assert cited(text, "How much does the Lumo test cost?") == ["The Lumo test costs £99."]
+
+
+def test_the_adjective_of_how_big_is_no_word_of_the_answer():
+    text = ("The Lumo handheld is a big change, two years on. The Lumo handheld screen measures 7.4 inches. "
+            "The weather was mild.")
+    assert cited(text, "How big is the Lumo handheld screen?") == ["The Lumo handheld screen measures 7.4 inches."]
