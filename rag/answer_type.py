@@ -110,14 +110,15 @@ MONEY_QUESTION = re.compile(r"\b(cost|costs|price|prices|priced|pay|paid|money|w
                             r"funding|fund|sell for|sold for|bid|offer|deal|takeover|acquisition)\b", re.I)
 SHARE_QUESTION = re.compile(r"\bwhat (percentage|share|proportion|fraction|portion)\b|\bhow much of\b", re.I)
 HOW_MANY = re.compile(r"\bhow many\s+((?:[\w'’\-]+\s+){0,3}?[\w'’\-]+)(?=\s+(?:do|does|did|has|have|had|is|are|was|"
-                      r"were|will|would|can|could|of|in|on|at|from|for|against|per|a|each|every|over|to)\b|\s*[?.!]|\s*$)",
+                      r"were|will|would|can|could|of|in|on|at|from|for|against|per|a|each|every|over|to)\b"
+                      r"|\s*[?.!]|\s*$)",
                       re.I)
-HOW_MEASURE = re.compile(r"\bhow (long|far|old|often|big|large|small|tall|high|wide|deep|heavy|fast)\b", re.I)
+MEASURE_QUESTION = re.compile(r"\bhow (long|far|old|often|big|large|small|tall|high|wide|deep|heavy|fast)\b", re.I)
 MONEY_AT = re.compile(r"[$€£¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|pence)\b", re.I)
 PERCENT_AT = re.compile(r"^\s*(%|percent\b|per cent\b|percentage points?\b)", re.I)
 TIME_UNITS = r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|nights?)"
-LENGTH_UNITS = (r"(?:miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|inch(?:es)?|yards?|centimet(?:er|re)s?|cm|mm|"
-                r"pages?)")
+LENGTH_UNITS = (r"(?:miles?|kilomet(?:er|re)s?|km|met(?:er|re)s?|feet|foot|ft|inch(?:es)?|yards?|"
+                r"centimet(?:er|re)s?|cm|mm|pages?)")
 WEIGHT_UNITS = r"(?:kilograms?|kg|grams?|pounds?|lbs?|tons?|tonnes?|ounces?|oz)"
 MEASURE_UNIT = {
     "long": rf"{TIME_UNITS}|{LENGTH_UNITS}",
@@ -134,7 +135,7 @@ for _w in ("large", "small", "tall", "high", "wide", "deep", "heavy"):
 def unit_fits(sentence: str, question: str) -> bool | None:
     """Whether a number of `sentence` that answers the number question `question` (`find`) comes in the unit it
     asks for; None when the question asks for no unit (`MONEY_QUESTION`, `SHARE_QUESTION`, `HOW_MANY`,
-    `HOW_MEASURE`).
+    `MEASURE_QUESTION`).
 
         >>> unit_fits("There are 157,000 ultra-directional speakers.", "How many speakers does the Sphere have?")
         True
@@ -155,15 +156,17 @@ def unit_fits(sentence: str, question: str) -> bool | None:
         # The words counted ("lethal doses", "people died"): any of them by the number.
         counted = set(english_stems(content_words(many.group(1))))
         for m in spans:
-            near = re.findall(r"[\w'’\-]+", sentence[m.end():])[:3] + re.findall(r"[\w'’\-]+", sentence[:m.start()])[-4:]
+            words_after = re.findall(r"[\w'’\-]+", sentence[m.end():])[:3]
+            near = words_after + re.findall(r"[\w'’\-]+", sentence[:m.start()])[-4:]
             if counted & set(english_stems(content_words(" ".join(w.split("-")[-1] for w in near)))):
                 return True
         return False
-    measure = HOW_MEASURE.search(question)
+    measure = MEASURE_QUESTION.search(question)
     if measure and measure.group(1).lower() in MEASURE_UNIT:
-        unit = re.compile(rf"^[\s-]*(?:{MEASURE_UNIT[measure.group(1).lower()]})\b", re.I)
-        return any(unit.match(sentence[m.end():]) or re.search(r"%$", m.group()) and "%" in MEASURE_UNIT[
-            measure.group(1).lower()] for m in spans)
+        units = MEASURE_UNIT[measure.group(1).lower()]
+        after = re.compile(rf"^[\s-]*(?:{units})(?!\w)", re.I)  # "7.4 inches", "172-page"
+        inside = re.compile(rf"(?:{units})$", re.I)  # "6%", the number span's own unit
+        return any(after.match(sentence[m.end():]) or inside.search(m.group()) for m in spans)
     return None
 
 

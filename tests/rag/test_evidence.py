@@ -4,7 +4,8 @@ import pytest
 
 from rag.text import split_sentences
 from rag.compose import build_citations, extractive_text, syndicated_copies
-from rag.evidence import Evidence, Sentence, answer_sentence, near_duplicate, select, topic_head, whole_quotations
+from rag.evidence import (NEAREST, Evidence, Sentence, answer_sentence, near_duplicate, nearest_shown, select,
+                          topic_head, whole_quotations)
 from rag.retrieve import Passage
 from rag.speakers import attribute, parse_question, quoted_claim
 from rag.store import Library
@@ -293,3 +294,11 @@ def test_the_adjective_of_how_big_is_no_word_of_the_answer():
     text = ("The Lumo handheld is a big change, two years on. The Lumo handheld screen measures 7.4 inches. "
             "The weather was mild.")
     assert cited(text, "How big is the Lumo handheld screen?") == ["The Lumo handheld screen measures 7.4 inches."]
+
+
+def test_a_not_stated_answer_shows_only_the_closest_sentences_near_the_first():
+    sents = article_sentences("a", "The dam holds water. The dam is old. The weather was mild. Rain fell.")
+    units = [Evidence([s], score) for s, score in zip(sents, (1.0, 0.6, 0.3, 0.9))]
+    assert [e.text for e in nearest_shown(units)] == ["The dam holds water.", "The dam is old."]  # 0.3 < half of 1.0
+    assert len(nearest_shown([Evidence([s], -0.1) for s in sents])) == NEAREST  # no positive score: the first three
+    assert nearest_shown([]) == []
