@@ -97,6 +97,13 @@ def test_size_and_worth_questions_ask_for_a_number(question):
     ("Fines reach 6% of turnover.", "What share of turnover can fines reach?", True),
     ("The screen measures 7.4 inches.", "How big is the screen?", True),
     ("The hall has 157,000 speakers.", "What did the architect say?", None),  # no unit asked
+    ("Soon 10,000 illegal immigrants a day may arrive.", "How many migrants a day may arrive?", True),
 ])
 def test_unit_fits_the_unit_the_question_asks_for(sentence, question, fits):
     assert unit_fits(sentence, question) is fits
+
+
+@pytest.mark.parametrize("sentence", ["The Lumo speaker gen 3 is out.", "Pair it with the Lumo One speaker.",
+                                      "They won game 7 at home."])
+def test_a_place_in_a_series_or_a_name_is_no_amount(sentence):
+    assert find(sentence, "number", "How many speakers are there?") is None
