@@ -29,7 +29,7 @@ from rag import answer_type
 from rag.answerability import GateWeights, Signals, probability
 from rag.compose import build_citations, date_order, extractive_text
 from rag.embedder import ModelError, embedder_for
-from rag.evidence import NEAREST, Selection, listing_first, load_sentences, select, whole_quotations
+from rag.evidence import Selection, listing_first, load_sentences, nearest_shown, select, whole_quotations
 from rag.followup import resolve
 from rag.language import NOT_ENGLISH, looks_english
 from rag.library_summary import LibrarySummary, describe_library
@@ -239,7 +239,7 @@ class Assistant:
                      and not lacks_figure(asked, found.selection.evidence[0].text))
         kind = ANSWERED if confident else NOT_STATED
         evidence = (listing_first(found.selection.evidence, asked) if kind == ANSWERED
-                    else found.selection.evidence[:NEAREST])
+                    else nearest_shown(found.selection.evidence))
         evidence = whole_quotations(evidence, found.sentences)
         citations = build_citations(db, evidence, found.articles, answer_type.expected(asked), asked)
         answer_text = extractive_text([c.quote for c in citations])

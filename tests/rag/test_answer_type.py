@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.answer_type import answer_span, asks_for_several, count, expected, find
+from rag.answer_type import answer_span, asks_for_several, count, expected, find, unit_fits
 
 
 @pytest.mark.parametrize("question, kind", [
@@ -106,3 +106,31 @@ def test_a_list_answer_highlights_the_whole_run_of_names():
     assert shown("Ilse Marrow flew in on Monday, and on Tuesday Odo Fenn joined her.") == "Ilse Marrow"
     # A question for one name highlights one name.
     assert shown("Ilse Marrow and Odo Fenn flew in.", "Who flew in first?") == "Ilse Marrow"
+@pytest.mark.parametrize("question", ["How big is the screen?", "What is the family's stake worth?",
+                                      "What net worth did the filing claim?"])
+def test_size_and_worth_questions_ask_for_a_number(question):
+    assert expected(question) == "number"
+
+
+@pytest.mark.parametrize("sentence, question, fits", [
+    ("There are 157,000 small speakers.", "How many speakers does the hall have?", True),
+    ("Its 270-degree screen wraps the hall.", "How many speakers does the hall have?", False),
+    ("It has a subscriber base of over 4 million.", "How many subscribers does it have?", True),
+    ("They subscribed in 2020.", "How many subscribers does it have?", False),  # a year is no count
+    ("The test costs £99.", "How much does the test cost?", True),
+    ("A five-minute call is free.", "How much does the test cost?", False),
+    ("Kids spent 4.5 hours a day on phones.", "How long do kids spend on phones?", True),
+    ("97% of kids used phones at school.", "How long do kids spend on phones?", False),
+    ("Fines reach 6% of turnover.", "What share of turnover can fines reach?", True),
+    ("The screen measures 7.4 inches.", "How big is the screen?", True),
+    ("The hall has 157,000 speakers.", "What did the architect say?", None),  # no unit asked
+    ("Soon 10,000 illegal immigrants a day may arrive.", "How many migrants a day may arrive?", True),
+])
+def test_unit_fits_the_unit_the_question_asks_for(sentence, question, fits):
+    assert unit_fits(sentence, question) is fits
+
+
+@pytest.mark.parametrize("sentence", ["The Lumo speaker gen 3 is out.", "Pair it with the Lumo One speaker.",
+                                      "They won game 7 at home."])
+def test_a_place_in_a_series_or_a_name_is_no_amount(sentence):
+    assert find(sentence, "number", "How many speakers are there?") is None

@@ -4,8 +4,8 @@ import pytest
 
 from rag.text import split_sentences
 from rag.compose import build_citations, extractive_text, syndicated_copies
-from rag.evidence import (Evidence, Sentence, answer_sentence, listing_first, near_duplicate, select, topic_head,
-                          whole_quotations)
+from rag.evidence import (NEAREST, Evidence, Sentence, answer_sentence, listing_first, near_duplicate, nearest_shown,
+                          select, topic_head, whole_quotations)
 from rag.retrieve import Passage
 from rag.speakers import attribute, parse_question, quoted_claim
 from rag.store import Library
@@ -293,3 +293,25 @@ def test_a_list_question_is_answered_first_by_the_sentence_that_lists_them():
     shown = listing_first(ranked, q)
     assert [e.text for e in shown] == [listing] + [e.text for e in ranked if e.text != listing]
     assert listing_first(ranked, "What happened at the harbour talks?") == ranked  # not a list question
+def test_a_number_question_cites_the_figures_in_the_unit_it_asks_for():
+    # Both sentences give a number and hold as many question words; only one counts speakers.
+    text = "A 270-degree screen wraps the Orbital Arena. The arena has 150,000 small speakers. The weather was mild."
+    assert cited(text, "How many speakers does the Orbital Arena have?") == ["The arena has 150,000 small speakers."]
+    # A price is a sum of money, not the length of the call that comes with it.
+    text = "The Lumo test costs £99. Each Lumo test cost includes a free five-minute call. The weather was mild."
+    assert cited(text, "How much does the Lumo test cost?") == ["The Lumo test costs £99."]
+
+
+def test_the_adjective_of_how_big_is_no_word_of_the_answer():
+    text = ("The Lumo handheld is a big change, two years on. The Lumo handheld screen measures 7.4 inches. "
+            "The weather was mild.")
+    assert cited(text, "How big is the Lumo handheld screen?") == ["The Lumo handheld screen measures 7.4 inches."]
+
+
+def test_a_not_stated_answer_shows_only_the_closest_sentences_near_the_first():
+    sents = article_sentences("a", "The dam holds water. The dam is old. The weather was mild. Rain fell.")
+    units = [Evidence([s], score) for s, score in zip(sents, (1.0, 0.6, 0.3, 0.9))]
+    # 0.3 of the first's score is under NEAREST_SHARE: not shown.
+    assert [e.text for e in nearest_shown(units)] == ["The dam holds water.", "The dam is old."]
+    assert len(nearest_shown([Evidence([s], -0.1) for s in sents])) == NEAREST  # no positive score: the first three
+    assert nearest_shown([]) == []

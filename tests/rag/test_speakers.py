@@ -21,6 +21,10 @@ def test_parse_question_variants():
     assert parse_question("Did Ada Quist mention the packaging?") == Intent("Ada Quist", "the packaging")
     assert parse_question("Has Ada Quist denied the claims?") == Intent("Ada Quist", "the claims")
     assert parse_question("Did Ada Quist mention anything about the pier?") == Intent("Ada Quist", "the pier")
+    # A clause with a modal after "say" is the person's prediction or claim; one without is another question.
+    assert parse_question("What did Ada Quist say could sink the pier?") == Intent("Ada Quist", "could sink the pier")
+    assert parse_question("What did Quist say the pier would cost?") == Intent("Quist", "the pier would cost")
+    assert parse_question("what did quist say the pier was worth") is None
     # "What did X call Y?" asks what X said of Y; "call for" takes no topic.
     assert parse_question("What did Ada Quist call the new tariffs?") == Intent("Ada Quist", "the new tariffs")
     assert parse_question("What has Ada Quist called for?") is None
